@@ -1,0 +1,1 @@
+"""Adapters at the edge: the system clock, the database, channels."""

@@ -1,0 +1,1 @@
+"""The one place that knows concrete classes: builds the container from settings."""

@@ -1,0 +1,1 @@
+"""The ``sevflow`` command line (Typer): one module per command group."""

@@ -1,0 +1,21 @@
+"""The ``sevflow`` command: assembles the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from sevflow.entrypoints.cli import policy_cmd, sla_cmd
+
+app = typer.Typer(
+    name="sevflow",
+    help="Severity-based support-ticket escalation: policy as code, SLA clocks, timers to the second.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(sla_cmd.app, name="sla")
+
+
+def main() -> None:
+    app()

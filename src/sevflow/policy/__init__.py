@@ -1,0 +1,1 @@
+"""Loading and validating the YAML policy file (pydantic) into domain objects."""
