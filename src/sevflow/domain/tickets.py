@@ -1,0 +1,848 @@
+"""The ticket aggregate.
+
+Commands (``open``, ``change_status``, ``escalate``, ...) check the rules, then *record* events;
+``apply`` is the only code that changes state, so a ticket rebuilt from its events with
+``Ticket.replay`` equals the live one. Recorded events wait in ``pending`` (and notification
+intents in ``outbox``) until a service persists them in one transaction.
+
+The ticket runs under the policy it was opened with (``policy_version``); ``policy`` is that
+version's object, supplied by whoever loads the ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
+from sevflow.domain.events import SYSTEM, Event, EventKind
+from sevflow.domain.intake import IntakeFacts, propose_severity
+from sevflow.domain.notifications import Notification
+from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
+from sevflow.domain.severity import Severity
+from sevflow.domain.sla import SlaClock
+from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
+from sevflow.domain.status import Status, check_transition
+
+MAX_TEXT = 100_000
+
+
+@dataclass(frozen=True)
+class GateState:
+    """A pending decision gate. While pending, the ticket runs as ``severity`` (fail safe)."""
+
+    name: str
+    severity: Severity
+    previous: Severity
+    opened_at: datetime
+    due_at: datetime
+    round: int
+    number: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "severity": self.severity.value,
+            "previous": self.previous.value,
+            "opened_at": self.opened_at.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "round": self.round,
+            "number": self.number,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GateState:
+        return cls(
+            name=str(data["name"]),
+            severity=Severity(data["severity"]),
+            previous=Severity(data["previous"]),
+            opened_at=datetime.fromisoformat(data["opened_at"]),
+            due_at=datetime.fromisoformat(data["due_at"]),
+            round=int(data["round"]),
+            number=int(data["number"]),
+        )
+
+
+def _text(value: str, name: str, *, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{name} must not be empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{name} is {len(text)} characters long; at most {MAX_TEXT} are allowed")
+    return text
+
+
+def _reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(f"{what} needs a reason; give one (it is recorded in the audit trail)")
+    return text
+
+
+class Ticket:
+    """A support ticket driven through its policy. See the module docstring."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.id: int | None = None
+        self.version = 0
+        self.policy_version = policy.version
+        self.external_id: str | None = None
+        self.channel = "api"
+        self.title = ""
+        self.description = ""
+        self.service_line = ""
+        self.customer = ""
+        self.customer_tier = ""
+        self.services: tuple[str, ...] = ()
+        self.users_affected = 0
+        self.severity = policy.default_severity
+        self.severity_source = "default"
+        self.proposed_severity = policy.default_severity
+        self.status = Status.NEW
+        self.tier = policy.tiers[0]
+        self.team = ""
+        self.owner: str | None = None
+        self.owner_role = ""
+        self.owner_accepted = False
+        self.owner_assigned_at: datetime | None = None
+        self.assignments = 0
+        self.tier_entered_at: datetime | None = None
+        self.tier_visits = 0
+        self.reopen_count = 0
+        self.escalation_count = 0
+        self.created_at: datetime | None = None
+        self.updated_at: datetime | None = None
+        self.first_responded_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.clocks: dict[ClockKind, SlaClock] = {}
+        self.fired: set[str] = set()
+        self.gate: GateState | None = None
+        self.gates_opened = 0
+        self.pending: list[Event] = []
+        self.outbox: list[tuple[Event, Notification]] = []
+
+    # == reading ===========================================================================
+
+    @property
+    def sla_target(self) -> SlaTarget:
+        return self.policy.target(self.severity, self.customer_tier)
+
+    def calendar_of(self, kind: ClockKind) -> Any:
+        return self.policy.calendar(self.clocks[kind].calendar)
+
+    def next_deadline_at(self) -> datetime | None:
+        """The nearest deadline among running clocks (for sorting queues), or ``None``."""
+        deadlines = [
+            d
+            for clock in self.clocks.values()
+            if (d := clock.deadline_at(self.policy.calendar(clock.calendar))) is not None
+        ]
+        return min(deadlines) if deadlines else None
+
+    def breached(self, kind: ClockKind) -> bool:
+        clock = self.clocks[kind]
+        return f"breach:{kind.value}:{clock.epoch}" in self.fired
+
+    # == opening ===========================================================================
+
+    @classmethod
+    def open(
+        cls,
+        policy: Policy,
+        *,
+        now: datetime,
+        actor: str,
+        title: str,
+        service_line: str,
+        customer: str,
+        customer_tier: str,
+        description: str = "",
+        services: Iterable[str] = (),
+        users_affected: int = 0,
+        severity: Severity | None = None,
+        severity_reason: str | None = None,
+        staffing: Staffing = NOBODY,
+        channel: str = "api",
+        external_id: str | None = None,
+    ) -> Ticket:
+        """Open a ticket: propose a severity by the policy's intake rules, start the SLA clocks,
+        assign the owner and open a decision gate if the severity needs one.
+
+        A declared ``severity`` that differs from the policy's proposal is an override and needs
+        ``severity_reason``.
+        """
+        line = policy.service_line(service_line)
+        policy.customer_tier(customer_tier)
+        title = _text(title, "title", required=True)
+        description = _text(description, "description", required=False)
+        customer = _text(customer, "customer", required=True)
+        if users_affected < 0:
+            raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
+        known = {s for sl in policy.service_lines.values() for s in sl.services}
+        services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
+        unknown = [s for s in services if s not in known]
+        if unknown:
+            raise InvalidInput.unknown("service", unknown[0], known)
+        facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
+        proposal = propose_severity(policy, facts)
+        final, source = proposal.severity, ("rules" if proposal.matched else "default")
+        reason: str | None = None
+        if severity is not None and severity is not proposal.severity:
+            reason = _reason(
+                severity_reason,
+                f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
+            )
+            final, source = severity, "declared"
+        elif severity is not None:
+            source = "declared"
+        ticket = cls(policy)
+        team = line.teams[policy.tiers[0]]
+        ticket._record(
+            Event(
+                EventKind.CREATED,
+                now,
+                actor,
+                {
+                    "title": title,
+                    "description": description,
+                    "service_line": service_line,
+                    "customer": customer,
+                    "customer_tier": customer_tier,
+                    "services": list(services),
+                    "users_affected": users_affected,
+                    "severity": final.value,
+                    "severity_source": source,
+                    "proposed_severity": proposal.severity.value,
+                    "matched_rules": list(proposal.matched),
+                    "tier": policy.tiers[0],
+                    "team": team.name,
+                    "channel": channel,
+                    "external_id": external_id,
+                    "policy_version": policy.version,
+                },
+                reason=reason,
+            )
+        )
+        pair = line.owners[final]
+        owner, role = choose_owner(
+            [(pair.primary, "primary"), (pair.secondary, "secondary"), (team.lead, "tier_lead")],
+            staffing,
+            policy.handoff.wip_limit,
+        )
+        ticket._assign(owner, role, now, SYSTEM, reason=f"{role} owner for {final.value} on {service_line}")
+        # if the gate rejects an intake classification, the ticket drops one level unless told otherwise
+        ticket._open_gate_if_needed(final, Severity(f"Sev{min(4, final.rank + 1)}"), now, SYSTEM)
+        return ticket
+
+    # == commands ==========================================================================
+
+    def change_status(self, target: Status, *, now: datetime, actor: str, reason: str | None = None) -> None:
+        check_transition(self.status, target)
+        self._record(
+            Event(
+                EventKind.STATUS_CHANGED,
+                now,
+                actor,
+                {"from": self.status.value, "to": target.value},
+                reason=(reason or "").strip() or None,
+            )
+        )
+
+    def comment(
+        self, body: str, *, now: datetime, author: str, public: bool = True, from_customer: bool = False
+    ) -> None:
+        """A comment. A public agent comment counts as the first response and as a status
+        update (it restarts the update-cadence clock). A customer reply to a ticket waiting on
+        the customer puts it back in progress."""
+        body = _text(body, "comment", required=True)
+        self._record(
+            Event(
+                EventKind.COMMENTED,
+                now,
+                author,
+                {"body": body, "public": public, "from_customer": from_customer},
+            )
+        )
+        if from_customer and self.status is Status.WAITING_ON_CUSTOMER:
+            self.change_status(Status.IN_PROGRESS, now=now, actor=author, reason="customer replied")
+
+    def override_severity(self, target: Severity, *, now: datetime, actor: str, reason: str | None) -> None:
+        """An agent overrides the severity; the reason is mandatory and recorded."""
+        why = _reason(reason, "a severity override")
+        if target is self.severity:
+            raise InvalidInput(f"the ticket is already {target.value}; choose another severity")
+        self._change_severity(target, now=now, actor=actor, reason=why, source="override", rule=None)
+
+    def escalate(
+        self,
+        *,
+        now: datetime,
+        actor: str,
+        reason: str | None,
+        to_tier: str | None = None,
+        rule: str | None = None,
+        staffing: Staffing = NOBODY,
+    ) -> None:
+        """Move the ticket up the chain (to the next tier, or to ``to_tier`` above the current)."""
+        why = _reason(reason, "an escalation")
+        target = to_tier if to_tier is not None else self.policy.next_tier(self.tier)
+        if target is None:
+            raise IllegalTransition(
+                f"the ticket is already at the top tier ({self.tier}); it cannot be escalated further"
+            )
+        if self.policy.tier_index(target) <= self.policy.tier_index(self.tier):
+            above = self.policy.tiers[self.policy.tier_index(self.tier) + 1 :]
+            raise IllegalTransition(
+                f"cannot escalate from {self.tier} to {target}; tiers above {self.tier}: {', '.join(above)}"
+            )
+        if not self.status.is_open:
+            raise IllegalTransition(f"a {self.status.value} ticket cannot be escalated; reopen it first")
+        self._move_tier(
+            EventKind.ESCALATED, target, now=now, actor=actor, reason=why, rule=rule, staffing=staffing
+        )
+
+    def deescalate(
+        self,
+        *,
+        now: datetime,
+        actor: str,
+        reason: str | None,
+        to_tier: str | None = None,
+        staffing: Staffing = NOBODY,
+    ) -> None:
+        why = _reason(reason, "a de-escalation")
+        index = self.policy.tier_index(self.tier)
+        if index == 0:
+            raise IllegalTransition(
+                f"the ticket is at the first tier ({self.tier}); it cannot be de-escalated"
+            )
+        target = to_tier if to_tier is not None else self.policy.tiers[index - 1]
+        if self.policy.tier_index(target) >= index:
+            raise IllegalTransition(
+                f"cannot de-escalate from {self.tier} to {target}; "
+                f"tiers below {self.tier}: {', '.join(self.policy.tiers[:index])}"
+            )
+        self._move_tier(
+            EventKind.DEESCALATED, target, now=now, actor=actor, reason=why, rule=None, staffing=staffing
+        )
+
+    def assign(self, owner: str, *, now: datetime, actor: str, reason: str | None = None) -> None:
+        owner = _text(owner, "owner", required=True)
+        self._assign(owner, "assigned", now, actor, reason=reason)
+
+    def accept_ownership(self, *, now: datetime, agent: str) -> None:
+        if agent != self.owner:
+            raise NotPermitted(f"only the assigned owner ({self.owner}) can accept ownership, not {agent}")
+        if self.owner_accepted:
+            raise IllegalTransition(f"{agent} has already accepted this ticket")
+        self._record(Event(EventKind.OWNERSHIP_ACCEPTED, now, agent, {"owner": agent}))
+
+    def update_impact(self, users_affected: int, *, now: datetime, actor: str) -> None:
+        if users_affected < 0:
+            raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
+        self._record(
+            Event(EventKind.IMPACT_UPDATED, now, actor, {"from": self.users_affected, "to": users_affected})
+        )
+
+    def decide_gate(
+        self,
+        *,
+        approved: bool,
+        now: datetime,
+        actor: str,
+        actor_roles: Iterable[Role],
+        note: str | None = None,
+        severity_if_rejected: Severity | None = None,
+    ) -> None:
+        """Approve (keep the gated severity) or reject: the ticket goes to ``severity_if_rejected``,
+        by default the severity it had before the gate opened (one level lower for intake)."""
+        gate = self.gate
+        if gate is None:
+            raise IllegalTransition("the ticket has no pending decision gate")
+        allowed = self.policy.gate(gate.name).approver_roles
+        roles = set(actor_roles)
+        if not roles.intersection(allowed):
+            raise NotPermitted(
+                f"gate {gate.name} must be decided by one of: {', '.join(r.value for r in allowed)}; "
+                f"{actor} has roles: {', '.join(sorted(r.value for r in roles)) or 'none'}"
+            )
+        if actor == self.owner and Role.ADMIN not in roles:
+            raise NotPermitted(f"{actor} owns this ticket and cannot approve its own gate")
+        if not approved and not (note or "").strip():
+            raise InvalidInput("rejecting a decision gate needs a note saying why")
+        self._record(
+            Event(
+                EventKind.GATE_DECIDED,
+                now,
+                actor,
+                {"gate": gate.name, "approved": approved, "severity": gate.severity.value},
+                reason=(note or "").strip() or None,
+            )
+        )
+        fallback = severity_if_rejected or gate.previous
+        if not approved and fallback is gate.severity:
+            raise InvalidInput(
+                f"a rejected {gate.severity.value} gate needs a different severity to fall back to"
+            )
+        if not approved and fallback is not self.severity:
+            self._change_severity(
+                fallback, now=now, actor=actor, reason=f"gate {gate.name} rejected", source="gate", rule=None
+            )
+
+    # == used by the escalation engine =====================================================
+
+    def record(self, event: Event) -> None:
+        """Record an event produced by the escalation engine (it must carry a ``key``)."""
+        self._record(event)
+
+    def notify(self, event: Event, roles: Iterable[Role], *, urgent: bool = False) -> None:
+        """Queue a notification about ``event`` to ``roles`` (resolved to addresses now)."""
+        roles = tuple(dict.fromkeys(roles))
+        recipients = tuple(dict.fromkeys(r for role in roles if (r := self.address_of(role))))
+        if not recipients:
+            return
+        what = event.kind.value.replace("_", " ")
+        subject = f"[{self.severity.value}] #{self.id} {what}: {self.title}"[:200]
+        summary = event.reason or what
+        self.outbox.append(
+            (event, Notification(event.kind.value, recipients, roles, subject, summary, urgent))
+        )
+
+    def address_of(self, role: Role) -> str | None:
+        line = self.policy.service_lines[self.service_line]
+        if role is Role.OWNER:
+            return self.owner
+        if role is Role.SECONDARY:
+            return line.owners[self.severity].secondary
+        if role is Role.TIER_LEAD:
+            return line.teams[self.tier].lead
+        if role is Role.MANAGER:
+            return line.manager
+        if role is Role.ON_CALL:
+            return f"oncall:{self.team}"
+        if role is Role.CUSTOMER:
+            return f"customer:{self.customer}"
+        return f"role:{role.value}"
+
+    def change_severity_by_rule(self, target: Severity, *, now: datetime, rule: str) -> None:
+        if target is self.severity:
+            return
+        self._change_severity(
+            target, now=now, actor=SYSTEM, reason=f"rule {rule}", source=f"rule:{rule}", rule=rule
+        )
+
+    def move_to_tier_by_rule(self, target: str, *, now: datetime, rule: str, staffing: Staffing) -> None:
+        self._move_tier(
+            EventKind.ESCALATED,
+            target,
+            now=now,
+            actor=SYSTEM,
+            reason=f"rule {rule}",
+            rule=rule,
+            staffing=staffing,
+        )
+
+    def reassign_team(self, team: str, *, now: datetime, actor: str, reason: str, rule: str | None) -> None:
+        line = self.policy.service_lines[self.service_line]
+        names = [t.name for t in line.teams.values()]
+        if team not in names:
+            raise InvalidInput.unknown(f"team of {self.service_line}", team, names)
+        self._record(
+            Event(EventKind.REASSIGNED, now, actor, {"from": self.team, "to": team}, reason=reason, rule=rule)
+        )
+
+    def reassign_after_handoff_timeout(self, *, now: datetime, key: str, staffing: Staffing) -> None:
+        """The owner did not accept in time: pass to the next in line (secondary, tier lead,
+        manager). At the end of the line the manager is told and the ticket stays."""
+        line = self.policy.service_lines[self.service_line]
+        chain = [
+            (line.owners[self.severity].secondary, "secondary"),
+            (line.teams[self.tier].lead, "tier_lead"),
+            (line.manager, "manager"),
+        ]
+        order = ["primary", "assigned", "secondary", "tier_lead", "manager"]
+        rank = order.index(self.owner_role) if self.owner_role in order else 0
+        later = [(a, r) for a, r in chain if order.index(r) > rank and a != self.owner]
+        limit = self.policy.handoff.accept_within_minutes
+        event = Event(
+            EventKind.HANDOFF_TIMED_OUT,
+            now,
+            SYSTEM,
+            {"owner": self.owner, "role": self.owner_role, "next": later[0][0] if later else None},
+            reason=f"{self.owner} did not accept within {limit} minutes",
+            key=key,
+        )
+        self._record(event)
+        if not later:
+            self.notify(event, [Role.MANAGER], urgent=True)
+            return
+        owner, role = choose_owner(later, staffing, self.policy.handoff.wip_limit)
+        self._assign(owner, role, now, SYSTEM, reason=f"handoff: {event.reason}")
+
+    def open_gate_by_rule(self, gate_name: str, *, now: datetime, rule: str) -> None:
+        gate = self.policy.gate(gate_name)
+        if self.gate is not None:
+            return
+        severity = Severity.most_urgent(*gate.severities)
+        self._open_gate(gate_name, severity, self.severity, now, SYSTEM, rule=rule)
+
+    # == internals =========================================================================
+
+    def _record(self, event: Event) -> None:
+        self.apply(event)
+        self.pending.append(event)
+
+    def _assign(self, owner: str, role: str, now: datetime, actor: str, *, reason: str | None) -> None:
+        event = Event(
+            EventKind.ASSIGNED,
+            now,
+            actor,
+            {"owner": owner, "role": role, "previous": self.owner},
+            reason=reason,
+        )
+        self._record(event)
+        self.notify(event, [Role.OWNER], urgent=self.severity in (Severity.SEV1, Severity.SEV2))
+
+    def _move_tier(
+        self,
+        kind: EventKind,
+        target: str,
+        *,
+        now: datetime,
+        actor: str,
+        reason: str,
+        rule: str | None,
+        staffing: Staffing,
+    ) -> None:
+        line = self.policy.service_lines[self.service_line]
+        team = line.teams[target]
+        event = Event(
+            kind, now, actor, {"from": self.tier, "to": target, "team": team.name}, reason=reason, rule=rule
+        )
+        self._record(event)
+        candidates = [(m, "member") for m in team.members] + [(team.lead, "tier_lead")]
+        owner, role = choose_owner(candidates, staffing, self.policy.handoff.wip_limit)
+        self._assign(owner, role, now, SYSTEM, reason=f"{kind.value} to {target}")
+
+    def _change_severity(
+        self, target: Severity, *, now: datetime, actor: str, reason: str, source: str, rule: str | None
+    ) -> None:
+        previous = self.severity
+        event = Event(
+            EventKind.SEVERITY_CHANGED,
+            now,
+            actor,
+            {"from": previous.value, "to": target.value, "source": source},
+            reason=reason,
+            rule=rule,
+        )
+        self._record(event)
+        self.notify(event, [Role.OWNER, Role.TIER_LEAD], urgent=target.is_more_urgent_than(previous))
+        if source != "gate":
+            self._open_gate_if_needed(target, previous, now, actor)
+
+    def _open_gate_if_needed(self, severity: Severity, previous: Severity, now: datetime, actor: str) -> None:
+        gate = self.policy.gate_for(severity)
+        if gate is None or self.gate is not None:
+            return
+        self._open_gate(gate.name, severity, previous, now, actor, rule=None)
+
+    def _open_gate(
+        self,
+        name: str,
+        severity: Severity,
+        previous: Severity,
+        now: datetime,
+        actor: str,
+        *,
+        rule: str | None,
+    ) -> None:
+        gate = self.policy.gate(name)
+        due = now + timedelta(minutes=gate.decide_within_minutes)
+        event = Event(
+            EventKind.GATE_OPENED,
+            now,
+            actor,
+            {"gate": name, "severity": severity.value, "previous": previous.value, "due_at": due.isoformat()},
+            reason=f"{severity.value} must be confirmed within {gate.decide_within_minutes} minutes",
+            rule=rule,
+        )
+        self._record(event)
+        self.notify(event, gate.approver_roles, urgent=True)
+
+    # == state changes: the fold ===========================================================
+
+    def apply(self, event: Event) -> None:
+        """Change state by one event. The only place state changes."""
+        handler = _HANDLERS[event.kind]
+        handler(self, event)
+        if event.key is not None:
+            self.fired.add(event.key)
+        if self.created_at is None:
+            self.created_at = event.at
+        self.updated_at = event.at
+
+    @classmethod
+    def replay(cls, policy: Policy, events: Iterable[Event], *, ticket_id: int | None = None) -> Ticket:
+        """Rebuild a ticket from its audit trail."""
+        ticket = cls(policy)
+        ticket.id = ticket_id
+        for event in events:
+            ticket.apply(event)
+        return ticket
+
+    def _cal(self, kind: ClockKind) -> Any:
+        return self.policy.calendar(self.clocks[kind].calendar)
+
+    def _on_created(self, e: Event) -> None:
+        d = e.data
+        self.title, self.description = d["title"], d["description"]
+        self.service_line, self.customer, self.customer_tier = (
+            d["service_line"],
+            d["customer"],
+            d["customer_tier"],
+        )
+        self.services, self.users_affected = tuple(d["services"]), int(d["users_affected"])
+        self.severity, self.severity_source = Severity(d["severity"]), d["severity_source"]
+        self.proposed_severity = Severity(d["proposed_severity"])
+        self.tier, self.team = d["tier"], d["team"]
+        self.channel, self.external_id = d["channel"], d["external_id"]
+        self.policy_version = d["policy_version"]
+        self.tier_entered_at, self.tier_visits = e.at, 1
+        target = self.policy.target(self.severity, self.customer_tier)
+        self.clocks = {
+            kind: SlaClock.start(kind, target.minutes_for(kind) * 60, target.calendar, e.at)
+            for kind in ClockKind
+        }
+
+    def _on_assigned(self, e: Event) -> None:
+        self.owner, self.owner_role = e.data["owner"], e.data["role"]
+        self.owner_accepted = False
+        self.owner_assigned_at = e.at
+        self.assignments += 1
+
+    def _on_accepted(self, e: Event) -> None:
+        self.owner_accepted = True
+
+    def _on_status(self, e: Event) -> None:
+        old, new = Status(e.data["from"]), Status(e.data["to"])
+        pause = self.policy.pause_statuses
+        self.status = new
+        for kind, clock in list(self.clocks.items()):
+            cal = self._cal(kind)
+            if new in (Status.RESOLVED, Status.CLOSED):
+                clock = clock.stop(cal, e.at)
+            elif old is Status.RESOLVED:
+                if kind is ClockKind.RESOLUTION:
+                    clock = clock.reopen(e.at)
+                elif kind is ClockKind.NEXT_UPDATE:
+                    clock = clock.restart(e.at)
+            elif new.value in pause:
+                clock = clock.pause(cal, e.at)
+            elif old.value in pause:
+                clock = clock.resume(cal, e.at)
+            self.clocks[kind] = clock
+        if new is Status.RESOLVED:
+            self.resolved_at = e.at
+        elif new is Status.CLOSED:
+            self.closed_at = e.at
+        if old is Status.RESOLVED and new is Status.IN_PROGRESS:
+            self.reopen_count += 1
+            self.resolved_at = None
+
+    def _on_commented(self, e: Event) -> None:
+        if not e.data["public"] or e.data["from_customer"] or not self.status.is_open:
+            return
+        first = self.clocks[ClockKind.FIRST_RESPONSE]
+        if first.stopped_at is None:
+            self.clocks[ClockKind.FIRST_RESPONSE] = first.stop(self._cal(ClockKind.FIRST_RESPONSE), e.at)
+            self.first_responded_at = e.at
+        paused = self.status.value in self.policy.pause_statuses
+        self.clocks[ClockKind.NEXT_UPDATE] = self.clocks[ClockKind.NEXT_UPDATE].restart(
+            e.at, running=not paused
+        )
+
+    def _on_severity(self, e: Event) -> None:
+        self.severity = Severity(e.data["to"])
+        self.severity_source = e.data["source"]
+        self._retarget(e.at)
+
+    def _retarget(self, at: datetime) -> None:
+        target = self.policy.target(self.severity, self.customer_tier)
+        for kind, clock in list(self.clocks.items()):
+            self.clocks[kind] = clock.retarget(
+                self._cal(kind), target.minutes_for(kind) * 60, target.calendar, at
+            )
+
+    def _on_tier(self, e: Event) -> None:
+        self.tier, self.team = e.data["to"], e.data["team"]
+        self.tier_entered_at = e.at
+        self.tier_visits += 1
+        if e.kind is EventKind.ESCALATED:
+            self.escalation_count += 1
+
+    def _on_reassigned(self, e: Event) -> None:
+        self.team = e.data["to"]
+
+    def _on_gate_opened(self, e: Event) -> None:
+        d = e.data
+        self.gates_opened += 1
+        self.gate = GateState(
+            d["gate"],
+            Severity(d["severity"]),
+            Severity(d["previous"]),
+            e.at,
+            datetime.fromisoformat(d["due_at"]),
+            0,
+            self.gates_opened,
+        )
+        if self.gate.severity is not self.severity:
+            self.severity = self.gate.severity  # fail safe: run as the gated severity
+            self._retarget(e.at)
+
+    def _on_gate_decided(self, e: Event) -> None:
+        self.gate = None
+
+    def _on_gate_timed_out(self, e: Event) -> None:
+        if self.gate is not None:
+            self.gate = replace(
+                self.gate, round=self.gate.round + 1, due_at=datetime.fromisoformat(e.data["next_due_at"])
+            )
+
+    def _on_impact(self, e: Event) -> None:
+        self.users_affected = int(e.data["to"])
+
+    def _on_marker(self, e: Event) -> None:
+        """Events that only record a firing (their ``key`` lands in ``fired``)."""
+
+    # == snapshot ==========================================================================
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Everything needed to rebuild the ticket without replaying events (JSON-compatible)."""
+        iso = _iso
+        return {
+            "id": self.id,
+            "version": self.version,
+            "policy_version": self.policy_version,
+            "external_id": self.external_id,
+            "channel": self.channel,
+            "title": self.title,
+            "description": self.description,
+            "service_line": self.service_line,
+            "customer": self.customer,
+            "customer_tier": self.customer_tier,
+            "services": list(self.services),
+            "users_affected": self.users_affected,
+            "severity": self.severity.value,
+            "severity_source": self.severity_source,
+            "proposed_severity": self.proposed_severity.value,
+            "status": self.status.value,
+            "tier": self.tier,
+            "team": self.team,
+            "owner": self.owner,
+            "owner_role": self.owner_role,
+            "owner_accepted": self.owner_accepted,
+            "owner_assigned_at": iso(self.owner_assigned_at),
+            "assignments": self.assignments,
+            "tier_entered_at": iso(self.tier_entered_at),
+            "tier_visits": self.tier_visits,
+            "reopen_count": self.reopen_count,
+            "escalation_count": self.escalation_count,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "first_responded_at": iso(self.first_responded_at),
+            "resolved_at": iso(self.resolved_at),
+            "closed_at": iso(self.closed_at),
+            "clocks": {k.value: c.to_dict() for k, c in self.clocks.items()},
+            "fired": sorted(self.fired),
+            "gate": self.gate.to_dict() if self.gate else None,
+            "gates_opened": self.gates_opened,
+        }
+
+    @classmethod
+    def from_snapshot(cls, policy: Policy, data: Mapping[str, Any]) -> Ticket:
+        t = cls(policy)
+        for name in [
+            "id",
+            "version",
+            "policy_version",
+            "external_id",
+            "channel",
+            "title",
+            "description",
+            "service_line",
+            "customer",
+            "customer_tier",
+            "users_affected",
+            "severity_source",
+            "owner",
+            "owner_role",
+            "owner_accepted",
+            "assignments",
+            "tier",
+            "team",
+            "tier_visits",
+            "reopen_count",
+            "escalation_count",
+            "gates_opened",
+        ]:
+            setattr(t, name, data[name])
+        t.services = tuple(data["services"])
+        t.severity = Severity(data["severity"])
+        t.proposed_severity = Severity(data["proposed_severity"])
+        t.status = Status(data["status"])
+        for name in [
+            "owner_assigned_at",
+            "tier_entered_at",
+            "created_at",
+            "updated_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+        ]:
+            setattr(t, name, _parse(data[name]))
+        t.clocks = {ClockKind(k): SlaClock.from_dict(v) for k, v in data["clocks"].items()}
+        t.fired = set(data["fired"])
+        t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
+        return t
+
+    def state_equals(self, other: Ticket) -> bool:
+        """Same state (ignoring id, version and pending work): used to check replay."""
+        a, b = self.to_snapshot(), other.to_snapshot()
+        for key in ("id", "version"):
+            a.pop(key)
+            b.pop(key)
+        return a == b
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value))
+
+
+_HANDLERS = {
+    EventKind.CREATED: Ticket._on_created,
+    EventKind.ASSIGNED: Ticket._on_assigned,
+    EventKind.OWNERSHIP_ACCEPTED: Ticket._on_accepted,
+    EventKind.HANDOFF_TIMED_OUT: Ticket._on_marker,
+    EventKind.STATUS_CHANGED: Ticket._on_status,
+    EventKind.COMMENTED: Ticket._on_commented,
+    EventKind.SEVERITY_CHANGED: Ticket._on_severity,
+    EventKind.ESCALATED: Ticket._on_tier,
+    EventKind.DEESCALATED: Ticket._on_tier,
+    EventKind.REASSIGNED: Ticket._on_reassigned,
+    EventKind.SLA_WARNING: Ticket._on_marker,
+    EventKind.SLA_BREACHED: Ticket._on_marker,
+    EventKind.RULE_FIRED: Ticket._on_marker,
+    EventKind.GATE_OPENED: Ticket._on_gate_opened,
+    EventKind.GATE_DECIDED: Ticket._on_gate_decided,
+    EventKind.GATE_TIMED_OUT: Ticket._on_gate_timed_out,
+    EventKind.IMPACT_UPDATED: Ticket._on_impact,
+}

@@ -1,0 +1,201 @@
+"""Ports: the Protocols services depend on. Adapters (SQL, in-memory fakes) implement them.
+
+Every instant crossing a port is an aware UTC ``datetime``. Repositories never commit: the
+unit of work owns the transaction, and a service commits once per use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from sevflow.domain.events import Event
+from sevflow.domain.notifications import Notification
+from sevflow.domain.policy import Policy
+from sevflow.domain.staffing import Staffing
+from sevflow.domain.tickets import Ticket
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware, in UTC. Services read it once per use case."""
+        ...
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    """One scheduled due moment of one ticket.
+
+    ``key`` names what falls due (``breach:resolution:0``, ``rule:sev1-stuck:tier2``,
+    ``handoff:3``, ``gate:sev1-confirmation:1:0``) and is unique per ticket.
+    """
+
+    ticket_id: int
+    key: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Filters for listing tickets; ``None`` means any. ``open_only`` excludes resolved/closed."""
+
+    status: str | None = None
+    severity: str | None = None
+    service_line: str | None = None
+    customer_tier: str | None = None
+    owner: str | None = None
+    tier: str | None = None
+    open_only: bool = False
+    limit: int = 100
+    after_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored: with its ticket, sequence number (1, 2, ... per ticket) and the
+    policy version the ticket ran under when it happened."""
+
+    ticket_id: int
+    seq: int
+    policy_version: str
+    event: Event
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A notification waiting for delivery. ``idempotency_key`` is unique and stable: a
+    receiver can use it to drop duplicates of an at-least-once delivery."""
+
+    id: int
+    ticket_id: int
+    event_seq: int
+    idempotency_key: str
+    notification: Notification
+    created_at: datetime
+    status: str
+
+
+class PolicyRepository(Protocol):
+    def add(self, policy: Policy, source_text: str, *, now: datetime, activate: bool) -> None:
+        """Store a policy version (idempotent per version) and optionally make it active."""
+        ...
+
+    def get(self, version: str) -> Policy:
+        """The policy with ``version``; raises ``NotFound``. Cached: the same object each call."""
+        ...
+
+    def active(self) -> Policy:
+        """The active policy; raises ``NotFound`` if none was stored yet."""
+        ...
+
+
+class TicketRepository(Protocol):
+    def add(self, ticket: Ticket) -> int:
+        """Insert a new ticket, set ``ticket.id`` and ``ticket.version = 1``; return the id."""
+        ...
+
+    def add_many(self, tickets: Sequence[Ticket]) -> list[int]:
+        """Bulk insert (ids assigned in order). Same effect as ``add`` for each."""
+        ...
+
+    def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
+        """Load a ticket (with its policy version's ``Policy``); ``NotFound`` if absent.
+        ``for_update`` takes a row lock where the database supports it."""
+        ...
+
+    def save(self, ticket: Ticket) -> None:
+        """Write the ticket's state if its stored version still equals ``ticket.version``, then
+        increment ``ticket.version``. Raises ``Conflict`` if somebody saved it first."""
+        ...
+
+    def list(self, query: TicketFilter) -> list[Ticket]:
+        """Tickets matching the filter, ordered by id, at most ``query.limit``."""
+        ...
+
+    def count_open(self) -> int: ...
+
+
+class EventRepository(Protocol):
+    def append(self, ticket: Ticket, events: Sequence[Event]) -> list[int]:
+        """Append events to the ticket's trail; returns their sequence numbers. An event whose
+        ``key`` was already stored for that ticket raises ``Conflict`` (fired twice)."""
+        ...
+
+    def for_ticket(self, ticket_id: int) -> list[StoredEvent]:
+        """The ticket's trail in order."""
+        ...
+
+
+class TimerRepository(Protocol):
+    def replace(self, ticket_id: int, timers: Iterable[TimerRow]) -> None:
+        """Make ``timers`` the ticket's complete set of scheduled moments."""
+        ...
+
+    def replace_many(self, timers_by_ticket: Mapping[int, Iterable[TimerRow]]) -> None: ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
+        """Up to ``limit`` timers with ``due_at <= now``, earliest first, locked for this
+        transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers never get
+        the same row). Cost grows with the number of due rows, not with the table size."""
+        ...
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest scheduled due moment, or ``None``."""
+        ...
+
+    def for_ticket(self, ticket_id: int) -> list[TimerRow]: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, ticket_id: int, event_seq: int, notification: Notification, *, now: datetime) -> None:
+        """Queue a notification; its idempotency key is ``{ticket_id}:{event_seq}:{n}``."""
+        ...
+
+    def pending(self, limit: int) -> list[OutboxMessage]: ...
+
+
+class AgentRepository(Protocol):
+    def staffing(self, agents: Iterable[str]) -> Staffing:
+        """Load and away-status of the given agents (others count as free)."""
+        ...
+
+    def adjust_load(self, deltas: Mapping[str, int]) -> None:
+        """Add ``deltas`` to the agents' open-ticket counts (agents are created on first use)."""
+        ...
+
+    def set_away(self, agent: str, away: bool) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. ``with uow:`` begins it; leaving the block without ``commit()`` rolls
+    back. Repositories share the transaction and never commit by themselves."""
+
+    policies: PolicyRepository
+    tickets: TicketRepository
+    events: EventRepository
+    timers: TimerRepository
+    outbox: OutboxRepository
+    agents: AgentRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+JSON = dict[str, Any]
