@@ -12,12 +12,14 @@ version's object, supplied by whoever loads the ticket.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sevflow.domain import ticket_fold, ticket_snapshot
+from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
+from sevflow.domain.gates import GateState
 from sevflow.domain.intake import IntakeFacts, propose_severity
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
@@ -27,42 +29,6 @@ from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
 
 MAX_TEXT = 100_000
-
-
-@dataclass(frozen=True)
-class GateState:
-    """A pending decision gate. While pending, the ticket runs as ``severity`` (fail safe)."""
-
-    name: str
-    severity: Severity
-    previous: Severity
-    opened_at: datetime
-    due_at: datetime
-    round: int
-    number: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "severity": self.severity.value,
-            "previous": self.previous.value,
-            "opened_at": self.opened_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
-            "round": self.round,
-            "number": self.number,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GateState:
-        return cls(
-            name=str(data["name"]),
-            severity=Severity(data["severity"]),
-            previous=Severity(data["previous"]),
-            opened_at=datetime.fromisoformat(data["opened_at"]),
-            due_at=datetime.fromisoformat(data["due_at"]),
-            round=int(data["round"]),
-            number=int(data["number"]),
-        )
 
 
 def _text(value: str, name: str, *, required: bool) -> str:
@@ -131,7 +97,7 @@ class Ticket:
     def sla_target(self) -> SlaTarget:
         return self.policy.target(self.severity, self.customer_tier)
 
-    def calendar_of(self, kind: ClockKind) -> Any:
+    def calendar_of(self, kind: ClockKind) -> BusinessCalendar:
         return self.policy.calendar(self.clocks[kind].calendar)
 
     def next_deadline_at(self) -> datetime | None:
@@ -578,8 +544,7 @@ class Ticket:
 
     def apply(self, event: Event) -> None:
         """Change state by one event. The only place state changes."""
-        handler = _HANDLERS[event.kind]
-        handler(self, event)
+        ticket_fold.apply_event(self, event)
         if event.key is not None:
             self.fired.add(event.key)
         if self.created_at is None:
@@ -595,220 +560,17 @@ class Ticket:
             ticket.apply(event)
         return ticket
 
-    def _cal(self, kind: ClockKind) -> Any:
-        return self.policy.calendar(self.clocks[kind].calendar)
-
-    def _on_created(self, e: Event) -> None:
-        d = e.data
-        self.title, self.description = d["title"], d["description"]
-        self.service_line, self.customer, self.customer_tier = (
-            d["service_line"],
-            d["customer"],
-            d["customer_tier"],
-        )
-        self.services, self.users_affected = tuple(d["services"]), int(d["users_affected"])
-        self.severity, self.severity_source = Severity(d["severity"]), d["severity_source"]
-        self.proposed_severity = Severity(d["proposed_severity"])
-        self.tier, self.team = d["tier"], d["team"]
-        self.channel, self.external_id = d["channel"], d["external_id"]
-        self.policy_version = d["policy_version"]
-        self.tier_entered_at, self.tier_visits = e.at, 1
-        target = self.policy.target(self.severity, self.customer_tier)
-        self.clocks = {
-            kind: SlaClock.start(kind, target.minutes_for(kind) * 60, target.calendar, e.at)
-            for kind in ClockKind
-        }
-
-    def _on_assigned(self, e: Event) -> None:
-        self.owner, self.owner_role = e.data["owner"], e.data["role"]
-        self.owner_accepted = False
-        self.owner_assigned_at = e.at
-        self.assignments += 1
-
-    def _on_accepted(self, e: Event) -> None:
-        self.owner_accepted = True
-
-    def _on_status(self, e: Event) -> None:
-        old, new = Status(e.data["from"]), Status(e.data["to"])
-        pause = self.policy.pause_statuses
-        self.status = new
-        for kind, clock in list(self.clocks.items()):
-            cal = self._cal(kind)
-            if new in (Status.RESOLVED, Status.CLOSED):
-                clock = clock.stop(cal, e.at)
-            elif old is Status.RESOLVED:
-                if kind is ClockKind.RESOLUTION:
-                    clock = clock.reopen(e.at)
-                elif kind is ClockKind.NEXT_UPDATE:
-                    clock = clock.restart(e.at)
-            elif new.value in pause:
-                clock = clock.pause(cal, e.at)
-            elif old.value in pause:
-                clock = clock.resume(cal, e.at)
-            self.clocks[kind] = clock
-        if new is Status.RESOLVED:
-            self.resolved_at = e.at
-        elif new is Status.CLOSED:
-            self.closed_at = e.at
-        if old is Status.RESOLVED and new is Status.IN_PROGRESS:
-            self.reopen_count += 1
-            self.resolved_at = None
-
-    def _on_commented(self, e: Event) -> None:
-        if not e.data["public"] or e.data["from_customer"] or not self.status.is_open:
-            return
-        first = self.clocks[ClockKind.FIRST_RESPONSE]
-        if first.stopped_at is None:
-            self.clocks[ClockKind.FIRST_RESPONSE] = first.stop(self._cal(ClockKind.FIRST_RESPONSE), e.at)
-            self.first_responded_at = e.at
-        paused = self.status.value in self.policy.pause_statuses
-        self.clocks[ClockKind.NEXT_UPDATE] = self.clocks[ClockKind.NEXT_UPDATE].restart(
-            e.at, running=not paused
-        )
-
-    def _on_severity(self, e: Event) -> None:
-        self.severity = Severity(e.data["to"])
-        self.severity_source = e.data["source"]
-        self._retarget(e.at)
-
-    def _retarget(self, at: datetime) -> None:
-        target = self.policy.target(self.severity, self.customer_tier)
-        for kind, clock in list(self.clocks.items()):
-            self.clocks[kind] = clock.retarget(
-                self._cal(kind), target.minutes_for(kind) * 60, target.calendar, at
-            )
-
-    def _on_tier(self, e: Event) -> None:
-        self.tier, self.team = e.data["to"], e.data["team"]
-        self.tier_entered_at = e.at
-        self.tier_visits += 1
-        if e.kind is EventKind.ESCALATED:
-            self.escalation_count += 1
-
-    def _on_reassigned(self, e: Event) -> None:
-        self.team = e.data["to"]
-
-    def _on_gate_opened(self, e: Event) -> None:
-        d = e.data
-        self.gates_opened += 1
-        self.gate = GateState(
-            d["gate"],
-            Severity(d["severity"]),
-            Severity(d["previous"]),
-            e.at,
-            datetime.fromisoformat(d["due_at"]),
-            0,
-            self.gates_opened,
-        )
-        if self.gate.severity is not self.severity:
-            self.severity = self.gate.severity  # fail safe: run as the gated severity
-            self._retarget(e.at)
-
-    def _on_gate_decided(self, e: Event) -> None:
-        self.gate = None
-
-    def _on_gate_timed_out(self, e: Event) -> None:
-        if self.gate is not None:
-            self.gate = replace(
-                self.gate, round=self.gate.round + 1, due_at=datetime.fromisoformat(e.data["next_due_at"])
-            )
-
-    def _on_impact(self, e: Event) -> None:
-        self.users_affected = int(e.data["to"])
-
-    def _on_marker(self, e: Event) -> None:
-        """Events that only record a firing (their ``key`` lands in ``fired``)."""
-
     # == snapshot ==========================================================================
 
     def to_snapshot(self) -> dict[str, Any]:
         """Everything needed to rebuild the ticket without replaying events (JSON-compatible)."""
-        iso = _iso
-        return {
-            "id": self.id,
-            "version": self.version,
-            "policy_version": self.policy_version,
-            "external_id": self.external_id,
-            "channel": self.channel,
-            "title": self.title,
-            "description": self.description,
-            "service_line": self.service_line,
-            "customer": self.customer,
-            "customer_tier": self.customer_tier,
-            "services": list(self.services),
-            "users_affected": self.users_affected,
-            "severity": self.severity.value,
-            "severity_source": self.severity_source,
-            "proposed_severity": self.proposed_severity.value,
-            "status": self.status.value,
-            "tier": self.tier,
-            "team": self.team,
-            "owner": self.owner,
-            "owner_role": self.owner_role,
-            "owner_accepted": self.owner_accepted,
-            "owner_assigned_at": iso(self.owner_assigned_at),
-            "assignments": self.assignments,
-            "tier_entered_at": iso(self.tier_entered_at),
-            "tier_visits": self.tier_visits,
-            "reopen_count": self.reopen_count,
-            "escalation_count": self.escalation_count,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-            "first_responded_at": iso(self.first_responded_at),
-            "resolved_at": iso(self.resolved_at),
-            "closed_at": iso(self.closed_at),
-            "clocks": {k.value: c.to_dict() for k, c in self.clocks.items()},
-            "fired": sorted(self.fired),
-            "gate": self.gate.to_dict() if self.gate else None,
-            "gates_opened": self.gates_opened,
-        }
+        return ticket_snapshot.to_snapshot(self)
 
     @classmethod
     def from_snapshot(cls, policy: Policy, data: Mapping[str, Any]) -> Ticket:
-        t = cls(policy)
-        for name in [
-            "id",
-            "version",
-            "policy_version",
-            "external_id",
-            "channel",
-            "title",
-            "description",
-            "service_line",
-            "customer",
-            "customer_tier",
-            "users_affected",
-            "severity_source",
-            "owner",
-            "owner_role",
-            "owner_accepted",
-            "assignments",
-            "tier",
-            "team",
-            "tier_visits",
-            "reopen_count",
-            "escalation_count",
-            "gates_opened",
-        ]:
-            setattr(t, name, data[name])
-        t.services = tuple(data["services"])
-        t.severity = Severity(data["severity"])
-        t.proposed_severity = Severity(data["proposed_severity"])
-        t.status = Status(data["status"])
-        for name in [
-            "owner_assigned_at",
-            "tier_entered_at",
-            "created_at",
-            "updated_at",
-            "first_responded_at",
-            "resolved_at",
-            "closed_at",
-        ]:
-            setattr(t, name, _parse(data[name]))
-        t.clocks = {ClockKind(k): SlaClock.from_dict(v) for k, v in data["clocks"].items()}
-        t.fired = set(data["fired"])
-        t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
-        return t
+        ticket = cls(policy)
+        ticket_snapshot.load_snapshot(ticket, data)
+        return ticket
 
     def state_equals(self, other: Ticket) -> bool:
         """Same state (ignoring id, version and pending work): used to check replay."""
@@ -817,32 +579,3 @@ class Ticket:
             a.pop(key)
             b.pop(key)
         return a == b
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
-
-
-_HANDLERS = {
-    EventKind.CREATED: Ticket._on_created,
-    EventKind.ASSIGNED: Ticket._on_assigned,
-    EventKind.OWNERSHIP_ACCEPTED: Ticket._on_accepted,
-    EventKind.HANDOFF_TIMED_OUT: Ticket._on_marker,
-    EventKind.STATUS_CHANGED: Ticket._on_status,
-    EventKind.COMMENTED: Ticket._on_commented,
-    EventKind.SEVERITY_CHANGED: Ticket._on_severity,
-    EventKind.ESCALATED: Ticket._on_tier,
-    EventKind.DEESCALATED: Ticket._on_tier,
-    EventKind.REASSIGNED: Ticket._on_reassigned,
-    EventKind.SLA_WARNING: Ticket._on_marker,
-    EventKind.SLA_BREACHED: Ticket._on_marker,
-    EventKind.RULE_FIRED: Ticket._on_marker,
-    EventKind.GATE_OPENED: Ticket._on_gate_opened,
-    EventKind.GATE_DECIDED: Ticket._on_gate_decided,
-    EventKind.GATE_TIMED_OUT: Ticket._on_gate_timed_out,
-    EventKind.IMPACT_UPDATED: Ticket._on_impact,
-}
