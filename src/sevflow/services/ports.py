@@ -124,6 +124,10 @@ class EventRepository(Protocol):
         ``key`` was already stored for that ticket raises ``Conflict`` (fired twice)."""
         ...
 
+    def append_many(self, batch: Sequence[tuple[Ticket, Sequence[Event]]]) -> list[list[int]]:
+        """Bulk ``append`` for several tickets in one statement; seqs per ticket, in order."""
+        ...
+
     def for_ticket(self, ticket_id: int) -> list[StoredEvent]:
         """The ticket's trail in order."""
         ...
@@ -152,6 +156,10 @@ class TimerRepository(Protocol):
 class OutboxRepository(Protocol):
     def add(self, ticket_id: int, event_seq: int, notification: Notification, *, now: datetime) -> None:
         """Queue a notification; its idempotency key is ``{ticket_id}:{event_seq}:{n}``."""
+        ...
+
+    def add_many(self, batch: Sequence[tuple[int, int, Notification]], *, now: datetime) -> None:
+        """Bulk ``add`` of ``(ticket_id, event_seq, notification)`` rows."""
         ...
 
     def pending(self, limit: int) -> list[OutboxMessage]: ...
