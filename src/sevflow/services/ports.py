@@ -106,6 +106,13 @@ class TicketRepository(Protocol):
         ``for_update`` takes a row lock where the database supports it."""
         ...
 
+    def lock_many(self, ticket_ids: Sequence[int]) -> list[Ticket]:
+        """Load and row-lock the given tickets, **skipping** any another transaction holds
+        (PostgreSQL ``FOR UPDATE SKIP LOCKED``); order follows ``ticket_ids``. The timer worker
+        uses it so that it never waits on a lock while holding timer rows (no deadlock with
+        API transactions, which lock the ticket first)."""
+        ...
+
     def save(self, ticket: Ticket) -> None:
         """Write the ticket's state if its stored version still equals ``ticket.version``, then
         increment ``ticket.version``. Raises ``Conflict`` if somebody saved it first."""

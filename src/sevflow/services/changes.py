@@ -1,0 +1,102 @@
+"""Persisting what a use case did to a ticket: one place, one shape, inside the caller's
+transaction. Every use case ends here, so events, outbox rows, timers and agent loads can never
+drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sevflow.domain.escalation import Decision, run_due
+from sevflow.domain.policy import Policy
+from sevflow.domain.staffing import Staffing
+from sevflow.domain.tickets import Ticket
+from sevflow.services.ports import TimerRow, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Before:
+    """Who owned the ticket and whether it was open before the use case (for agent loads)."""
+
+    owner: str | None
+    is_open: bool
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> Before:
+        return cls(ticket.owner, ticket.status.is_open)
+
+
+NEW = Before(None, False)
+
+
+def staffing_for(uow: UnitOfWork, policy: Policy, service_line: str) -> Staffing:
+    """Load and presence of everybody who could own a ticket of ``service_line``."""
+    line = policy.service_lines[service_line]
+    names = {p for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
+    names |= {m for team in line.teams.values() for m in (*team.members, team.lead)}
+    names.add(line.manager)
+    return uow.agents.staffing(sorted(names))
+
+
+def settle(ticket: Ticket, now: datetime, staffing: Staffing) -> Decision:
+    """Fire whatever the change made due at once; return the decision with the timers."""
+    return run_due(ticket, now, staffing)
+
+
+def timer_rows(ticket_id: int, decision: Decision) -> list[TimerRow]:
+    return [TimerRow(ticket_id, due.key, due.at) for due in decision.upcoming]
+
+
+@dataclass
+class Change:
+    """A ticket a use case changed, how it was before, and what is due next."""
+
+    ticket: Ticket
+    before: Before
+    decision: Decision
+
+
+def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -> None:
+    """Write the tickets (insert new ones in bulk, optimistic update for the others), their
+    pending events, queued notifications, timers and the owners' load changes -- in bulk, in the
+    caller's transaction. Does not commit."""
+    new = [c.ticket for c in changes if c.ticket.id is None]
+    if new:
+        uow.tickets.add_many(new)
+    for change in changes:
+        if change.ticket not in new:
+            uow.tickets.save(change.ticket)
+    batch = [(c.ticket, list(c.ticket.pending)) for c in changes if c.ticket.pending]
+    seqs = uow.events.append_many(batch) if batch else []
+    notifications = []
+    for (ticket, events), numbers in zip(batch, seqs, strict=True):
+        assert ticket.id is not None
+        seq_of = {id(event): seq for event, seq in zip(events, numbers, strict=True)}
+        notifications += [(ticket.id, seq_of[id(e)], n) for e, n in ticket.outbox]
+    if notifications:
+        uow.outbox.add_many(notifications, now=now)
+    timers: dict[int, list[TimerRow]] = {}
+    deltas: dict[str, int] = {}
+    for change in changes:
+        ticket = change.ticket
+        assert ticket.id is not None
+        ticket.pending.clear()
+        ticket.outbox.clear()
+        timers[ticket.id] = timer_rows(ticket.id, change.decision)
+        for agent, delta in load_deltas(change.before, ticket).items():
+            deltas[agent] = deltas.get(agent, 0) + delta
+    uow.timers.replace_many(timers)
+    deltas = {agent: d for agent, d in deltas.items() if d}
+    if deltas:
+        uow.agents.adjust_load(deltas)
+
+
+def load_deltas(before: Before, ticket: Ticket) -> dict[str, int]:
+    """+1 for the owner of an open ticket after, -1 for the owner of an open ticket before."""
+    deltas: dict[str, int] = {}
+    if before.owner is not None and before.is_open:
+        deltas[before.owner] = deltas.get(before.owner, 0) - 1
+    if ticket.owner is not None and ticket.status.is_open:
+        deltas[ticket.owner] = deltas.get(ticket.owner, 0) + 1
+    return {agent: d for agent, d in deltas.items() if d}

@@ -1,0 +1,291 @@
+"""Ticket use cases. Each reads the clock once, works in one unit of work, calls the domain,
+lets the escalation engine settle whatever became due, and saves everything in one commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sevflow.domain.errors import Conflict
+from sevflow.domain.permissions import check_may_deescalate, check_may_escalate
+from sevflow.domain.policy import Role
+from sevflow.domain.severity import Severity
+from sevflow.domain.staffing import Staffing
+from sevflow.domain.status import Status
+from sevflow.domain.tickets import Ticket
+from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.ports import Clock, UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, with the roles the policy's permissions refer to."""
+
+    name: str
+    roles: frozenset[Role] = frozenset({Role.AGENT})
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A request to open a ticket. ``severity`` left empty lets the policy's intake rules decide."""
+
+    title: str
+    service_line: str
+    customer: str
+    customer_tier: str
+    description: str = ""
+    services: tuple[str, ...] = ()
+    users_affected: int = 0
+    severity: Severity | None = None
+    severity_reason: str | None = None
+    channel: str = "api"
+    external_id: str | None = None
+
+
+@dataclass
+class _StaffingBook:
+    """Staffing per service line, kept current as a bulk batch assigns owners."""
+
+    uow: UnitOfWork
+    lines: dict[str, Staffing] = field(default_factory=dict)
+
+    def took(self, line: str, owner: str | None) -> None:
+        if owner is None:
+            return
+        current = self.lines[line]
+        loads = dict(current.load)
+        loads[owner] = loads.get(owner, 0) + 1
+        self.lines[line] = Staffing(loads, current.away)
+
+
+def open_tickets(
+    uow: UnitOfWork, *, clock: Clock, actor: Actor, requests: Sequence[NewTicket]
+) -> list[Ticket]:
+    """Open many tickets in one transaction (all or none). Returns them with ids assigned."""
+    now = clock.now()
+    with uow:
+        policy = uow.policies.active()
+        book = _StaffingBook(uow)
+        changes = []
+        for r in requests:
+            if r.service_line not in book.lines:
+                book.lines[r.service_line] = staffing_for(uow, policy, r.service_line)
+            staffing = book.lines[r.service_line]
+            ticket = Ticket.open(
+                policy,
+                now=now,
+                actor=actor.name,
+                title=r.title,
+                service_line=r.service_line,
+                customer=r.customer,
+                customer_tier=r.customer_tier,
+                description=r.description,
+                services=r.services,
+                users_affected=r.users_affected,
+                severity=r.severity,
+                severity_reason=r.severity_reason,
+                staffing=staffing,
+                channel=r.channel,
+                external_id=r.external_id,
+            )
+            decision = settle(ticket, now, staffing)
+            book.took(r.service_line, ticket.owner)
+            changes.append(Change(ticket, Before(None, False), decision))
+        save_changes(uow, changes, now=now)
+        uow.commit()
+    return [c.ticket for c in changes]
+
+
+def open_ticket(uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTicket) -> Ticket:
+    return open_tickets(uow, clock=clock, actor=actor, requests=[request])[0]
+
+
+def _change(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    ticket_id: int,
+    expected_version: int | None,
+    act: Callable[[Ticket, Staffing], None],
+) -> Ticket:
+    """Load, check the caller's version (optimistic locking), act, settle, save, commit.
+    ``now`` is the instant the use case read from its clock (once)."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id, for_update=True)
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict(
+                f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
+                "somebody changed it meanwhile; reload it and try again"
+            )
+        before = Before.of(ticket)
+        staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+        act(ticket, staffing)
+        decision = settle(ticket, now, staffing)
+        save_changes(uow, [Change(ticket, before, decision)], now=now)
+        uow.commit()
+    return ticket
+
+
+def change_status(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    status: Status,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.change_status(status, now=now, actor=actor.name, reason=reason),
+    )
+
+
+def add_comment(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    public: bool = True,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    from_customer = Role.CUSTOMER in actor.roles
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.comment(
+            body, now=now, author=actor.name, public=public, from_customer=from_customer
+        ),
+    )
+
+
+def escalate(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    reason: str | None,
+    to_tier: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+
+    def act(t: Ticket, staffing: Staffing) -> None:
+        check_may_escalate(t.policy, t, roles=actor.roles, now=now)
+        t.escalate(now=now, actor=actor.name, reason=reason, to_tier=to_tier, staffing=staffing)
+
+    return _change(uow, now=now, ticket_id=ticket_id, expected_version=expected_version, act=act)
+
+
+def deescalate(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    reason: str | None,
+    to_tier: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+
+    def act(t: Ticket, staffing: Staffing) -> None:
+        check_may_deescalate(t.policy, roles=actor.roles)
+        t.deescalate(now=now, actor=actor.name, reason=reason, to_tier=to_tier, staffing=staffing)
+
+    return _change(uow, now=now, ticket_id=ticket_id, expected_version=expected_version, act=act)
+
+
+def override_severity(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    severity: Severity,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.override_severity(severity, now=now, actor=actor.name, reason=reason),
+    )
+
+
+def accept_ownership(
+    uow: UnitOfWork, *, clock: Clock, actor: Actor, ticket_id: int, expected_version: int | None = None
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.accept_ownership(now=now, agent=actor.name),
+    )
+
+
+def decide_gate(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    approved: bool,
+    note: str | None = None,
+    severity_if_rejected: Severity | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.decide_gate(
+            approved=approved,
+            now=now,
+            actor=actor.name,
+            actor_roles=actor.roles,
+            note=note,
+            severity_if_rejected=severity_if_rejected,
+        ),
+    )
+
+
+def update_impact(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    users_affected: int,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.update_impact(users_affected, now=now, actor=actor.name),
+    )
