@@ -20,31 +20,13 @@ from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.gates import GateState
-from sevflow.domain.intake import IntakeFacts, propose_severity
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
-
-MAX_TEXT = 100_000
-
-
-def _text(value: str, name: str, *, required: bool) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{name} must not be empty")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"{name} is {len(text)} characters long; at most {MAX_TEXT} are allowed")
-    return text
-
-
-def _reason(reason: str | None, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput(f"{what} needs a reason; give one (it is recorded in the audit trail)")
-    return text
+from sevflow.domain.text import reason_text, text_field
 
 
 class Ticket:
@@ -141,68 +123,25 @@ class Ticket:
         A declared ``severity`` that differs from the policy's proposal is an override and needs
         ``severity_reason``.
         """
-        line = policy.service_line(service_line)
-        policy.customer_tier(customer_tier)
-        title = _text(title, "title", required=True)
-        description = _text(description, "description", required=False)
-        customer = _text(customer, "customer", required=True)
-        if users_affected < 0:
-            raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
-        known = {s for sl in policy.service_lines.values() for s in sl.services}
-        services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
-        unknown = [s for s in services if s not in known]
-        if unknown:
-            raise InvalidInput.unknown("service", unknown[0], known)
-        facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
-        proposal = propose_severity(policy, facts)
-        final, source = proposal.severity, ("rules" if proposal.matched else "default")
-        reason: str | None = None
-        if severity is not None and severity is not proposal.severity:
-            reason = _reason(
-                severity_reason,
-                f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
-            )
-            final, source = severity, "declared"
-        elif severity is not None:
-            source = "declared"
-        ticket = cls(policy)
-        team = line.teams[policy.tiers[0]]
-        ticket._record(
-            Event(
-                EventKind.CREATED,
-                now,
-                actor,
-                {
-                    "title": title,
-                    "description": description,
-                    "service_line": service_line,
-                    "customer": customer,
-                    "customer_tier": customer_tier,
-                    "services": list(services),
-                    "users_affected": users_affected,
-                    "severity": final.value,
-                    "severity_source": source,
-                    "proposed_severity": proposal.severity.value,
-                    "matched_rules": list(proposal.matched),
-                    "tier": policy.tiers[0],
-                    "team": team.name,
-                    "channel": channel,
-                    "external_id": external_id,
-                    "policy_version": policy.version,
-                },
-                reason=reason,
-            )
+        from sevflow.domain.ticket_intake import open_ticket
+
+        return open_ticket(
+            cls(policy),
+            now=now,
+            actor=actor,
+            title=title,
+            service_line=service_line,
+            customer=customer,
+            customer_tier=customer_tier,
+            description=description,
+            services=services,
+            users_affected=users_affected,
+            severity=severity,
+            severity_reason=severity_reason,
+            staffing=staffing,
+            channel=channel,
+            external_id=external_id,
         )
-        pair = line.owners[final]
-        owner, role = choose_owner(
-            [(pair.primary, "primary"), (pair.secondary, "secondary"), (team.lead, "tier_lead")],
-            staffing,
-            policy.handoff.wip_limit,
-        )
-        ticket._assign(owner, role, now, SYSTEM, reason=f"{role} owner for {final.value} on {service_line}")
-        # if the gate rejects an intake classification, the ticket drops one level unless told otherwise
-        ticket._open_gate_if_needed(final, Severity(f"Sev{min(4, final.rank + 1)}"), now, SYSTEM)
-        return ticket
 
     # == commands ==========================================================================
 
@@ -224,7 +163,7 @@ class Ticket:
         """A comment. A public agent comment counts as the first response and as a status
         update (it restarts the update-cadence clock). A customer reply to a ticket waiting on
         the customer puts it back in progress."""
-        body = _text(body, "comment", required=True)
+        body = text_field(body, "comment", required=True)
         self._record(
             Event(
                 EventKind.COMMENTED,
@@ -238,7 +177,7 @@ class Ticket:
 
     def override_severity(self, target: Severity, *, now: datetime, actor: str, reason: str | None) -> None:
         """An agent overrides the severity; the reason is mandatory and recorded."""
-        why = _reason(reason, "a severity override")
+        why = reason_text(reason, "a severity override")
         if target is self.severity:
             raise InvalidInput(f"the ticket is already {target.value}; choose another severity")
         self._change_severity(target, now=now, actor=actor, reason=why, source="override", rule=None)
@@ -254,7 +193,7 @@ class Ticket:
         staffing: Staffing = NOBODY,
     ) -> None:
         """Move the ticket up the chain (to the next tier, or to ``to_tier`` above the current)."""
-        why = _reason(reason, "an escalation")
+        why = reason_text(reason, "an escalation")
         target = to_tier if to_tier is not None else self.policy.next_tier(self.tier)
         if target is None:
             raise IllegalTransition(
@@ -280,7 +219,7 @@ class Ticket:
         to_tier: str | None = None,
         staffing: Staffing = NOBODY,
     ) -> None:
-        why = _reason(reason, "a de-escalation")
+        why = reason_text(reason, "a de-escalation")
         index = self.policy.tier_index(self.tier)
         if index == 0:
             raise IllegalTransition(
@@ -297,7 +236,7 @@ class Ticket:
         )
 
     def assign(self, owner: str, *, now: datetime, actor: str, reason: str | None = None) -> None:
-        owner = _text(owner, "owner", required=True)
+        owner = text_field(owner, "owner", required=True)
         self._assign(owner, "assigned", now, actor, reason=reason)
 
     def accept_ownership(self, *, now: datetime, agent: str) -> None:

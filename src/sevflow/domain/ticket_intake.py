@@ -1,0 +1,106 @@
+"""Opening a ticket: validate the intake, propose a severity by the policy's rules, start the
+clocks, choose the owner and open a decision gate when the severity needs one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sevflow.domain.errors import InvalidInput
+from sevflow.domain.events import SYSTEM, Event, EventKind
+from sevflow.domain.intake import IntakeFacts, propose_severity
+from sevflow.domain.severity import Severity
+from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
+from sevflow.domain.text import reason_text, text_field
+
+if TYPE_CHECKING:
+    from sevflow.domain.tickets import Ticket
+
+
+def open_ticket(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    actor: str,
+    title: str,
+    service_line: str,
+    customer: str,
+    customer_tier: str,
+    description: str = "",
+    services: Iterable[str] = (),
+    users_affected: int = 0,
+    severity: Severity | None = None,
+    severity_reason: str | None = None,
+    staffing: Staffing = NOBODY,
+    channel: str = "api",
+    external_id: str | None = None,
+) -> Ticket:
+    """Open a ticket: propose a severity by the policy's intake rules, start the SLA clocks,
+    assign the owner and open a decision gate if the severity needs one.
+
+    A declared ``severity`` that differs from the policy's proposal is an override and needs
+    ``severity_reason``.
+    """
+    policy = ticket.policy
+    line = policy.service_line(service_line)
+    policy.customer_tier(customer_tier)
+    title = text_field(title, "title", required=True)
+    description = text_field(description, "description", required=False)
+    customer = text_field(customer, "customer", required=True)
+    if users_affected < 0:
+        raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
+    known = {s for sl in policy.service_lines.values() for s in sl.services}
+    services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise InvalidInput.unknown("service", unknown[0], known)
+    facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
+    proposal = propose_severity(policy, facts)
+    final, source = proposal.severity, ("rules" if proposal.matched else "default")
+    reason: str | None = None
+    if severity is not None and severity is not proposal.severity:
+        reason = reason_text(
+            severity_reason,
+            f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
+        )
+        final, source = severity, "declared"
+    elif severity is not None:
+        source = "declared"
+    team = line.teams[policy.tiers[0]]
+    ticket._record(
+        Event(
+            EventKind.CREATED,
+            now,
+            actor,
+            {
+                "title": title,
+                "description": description,
+                "service_line": service_line,
+                "customer": customer,
+                "customer_tier": customer_tier,
+                "services": list(services),
+                "users_affected": users_affected,
+                "severity": final.value,
+                "severity_source": source,
+                "proposed_severity": proposal.severity.value,
+                "matched_rules": list(proposal.matched),
+                "tier": policy.tiers[0],
+                "team": team.name,
+                "channel": channel,
+                "external_id": external_id,
+                "policy_version": policy.version,
+            },
+            reason=reason,
+        )
+    )
+    pair = line.owners[final]
+    owner, role = choose_owner(
+        [(pair.primary, "primary"), (pair.secondary, "secondary"), (team.lead, "tier_lead")],
+        staffing,
+        policy.handoff.wip_limit,
+    )
+    ticket._assign(owner, role, now, SYSTEM, reason=f"{role} owner for {final.value} on {service_line}")
+    # if the gate rejects an intake classification, the ticket drops one level unless told otherwise
+    ticket._open_gate_if_needed(final, Severity(f"Sev{min(4, final.rank + 1)}"), now, SYSTEM)
+    return ticket
