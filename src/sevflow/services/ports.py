@@ -1,5 +1,8 @@
 """Ports: the Protocols services depend on. Adapters (SQL, in-memory fakes) implement them.
 
+The records crossing them (``TimerRow``, ``TicketFilter``, ``StoredEvent``, ``OutboxMessage``)
+are defined in ``sevflow.domain.records`` and re-exported here.
+
 Every instant crossing a port is an aware UTC ``datetime``. Repositories never commit: the
 unit of work owns the transaction, and a service commits once per use case.
 """
@@ -7,7 +10,6 @@ unit of work owns the transaction, and a service commits once per use case.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -15,67 +17,32 @@ from typing import Any, Protocol, Self
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy
+from sevflow.domain.records import OutboxMessage, StoredEvent, TicketFilter, TimerRow
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
+
+__all__ = [
+    "JSON",
+    "AgentRepository",
+    "Clock",
+    "EventRepository",
+    "OutboxMessage",
+    "OutboxRepository",
+    "PolicyRepository",
+    "StoredEvent",
+    "TicketFilter",
+    "TicketRepository",
+    "TimerRepository",
+    "TimerRow",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, aware, in UTC. Services read it once per use case."""
         ...
-
-
-@dataclass(frozen=True)
-class TimerRow:
-    """One scheduled due moment of one ticket.
-
-    ``key`` names what falls due (``breach:resolution:0``, ``rule:sev1-stuck:tier2``,
-    ``handoff:3``, ``gate:sev1-confirmation:1:0``) and is unique per ticket.
-    """
-
-    ticket_id: int
-    key: str
-    due_at: datetime
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    """Filters for listing tickets; ``None`` means any. ``open_only`` excludes resolved/closed."""
-
-    status: str | None = None
-    severity: str | None = None
-    service_line: str | None = None
-    customer_tier: str | None = None
-    owner: str | None = None
-    tier: str | None = None
-    open_only: bool = False
-    limit: int = 100
-    after_id: int | None = None
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as stored: with its ticket, sequence number (1, 2, ... per ticket) and the
-    policy version the ticket ran under when it happened."""
-
-    ticket_id: int
-    seq: int
-    policy_version: str
-    event: Event
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A notification waiting for delivery. ``idempotency_key`` is unique and stable: a
-    receiver can use it to drop duplicates of an at-least-once delivery."""
-
-    id: int
-    ticket_id: int
-    event_seq: int
-    idempotency_key: str
-    notification: Notification
-    created_at: datetime
-    status: str
 
 
 class PolicyRepository(Protocol):
@@ -186,14 +153,23 @@ class AgentRepository(Protocol):
 
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` begins it; leaving the block without ``commit()`` rolls
-    back. Repositories share the transaction and never commit by themselves."""
+    back. Repositories share the transaction and never commit by themselves.
 
-    policies: PolicyRepository
-    tickets: TicketRepository
-    events: EventRepository
-    timers: TimerRepository
-    outbox: OutboxRepository
-    agents: AgentRepository
+    The repositories are read-only members, so an implementation may hold its concrete
+    repository classes (a mutable protocol attribute would have to be typed as the port)."""
+
+    @property
+    def policies(self) -> PolicyRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
+    @property
+    def timers(self) -> TimerRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def agents(self) -> AgentRepository: ...
 
     def __enter__(self) -> Self: ...
 

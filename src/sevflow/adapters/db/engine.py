@@ -1,0 +1,86 @@
+"""``make_engine(url)``: an engine configured for sevflow's two databases.
+
+SQLite (the embedded default): WAL journal, ``synchronous=NORMAL``, foreign keys on, a busy
+timeout, and SQLAlchemy's documented fix for the ``sqlite3`` driver, which otherwise does not
+emit ``BEGIN`` before a ``SELECT`` (so reads were not in the transaction). Transactions start
+with ``BEGIN IMMEDIATE``: a writer takes the write lock up front instead of upgrading a read
+lock later, which is what makes two processes deadlock ("database is locked" at once, without
+waiting). Read-only work can ask for a deferred ``BEGIN`` with :data:`READ_ONLY`.
+
+PostgreSQL: the psycopg 3 driver and a bounded connection pool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+SQLITE_BEGIN = "sevflow_sqlite_begin"
+"""Execution option naming how a SQLite transaction begins: ``IMMEDIATE`` (default) or ``DEFERRED``."""
+
+READ_ONLY = {SQLITE_BEGIN: "DEFERRED"}
+"""Execution options for read-only connections (they do not take SQLite's write lock)."""
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url``; plain ``postgresql://`` / ``postgres://`` URLs get the psycopg 3 driver."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **overrides: Any) -> Engine:
+    """An engine for ``url`` (``sqlite:///path.db`` or ``postgresql+psycopg://...``).
+
+    ``busy_timeout_ms``: how long a SQLite connection waits for another's write lock before
+    failing with "database is locked". ``overrides`` are passed to ``sqlalchemy.create_engine``
+    (e.g. ``echo=True``, pool sizes). The caller owns the engine and must ``dispose()`` it.
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, **overrides)
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        options: dict[str, Any] = {
+            "pool_size": 10,
+            "max_overflow": 20,
+            "pool_timeout": 30,
+            "pool_recycle": 1800,
+            "pool_use_lifo": True,
+        }
+        options.update(overrides)
+        return create_engine(parsed, **options)
+    raise ValueError(
+        f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}; "
+        "use sqlite:///path/to/sevflow.db or postgresql+psycopg://user@host/dbname"
+    )
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 driver; the "begin" hook below
+        # emits BEGIN itself (the SQLAlchemy-documented fix for pysqlite).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+            raise ValueError(f"{SQLITE_BEGIN} must be IMMEDIATE, DEFERRED or EXCLUSIVE, not {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")

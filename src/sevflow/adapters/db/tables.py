@@ -1,0 +1,154 @@
+"""The schema, as SQLAlchemy Core tables. Migrations (``migrations/versions``) must match it;
+``tests/integration/test_db_schema.py`` checks that they do.
+
+A ticket is stored as its whole ``Ticket.to_snapshot()`` in ``tickets.state``; the other
+ticket columns are copies of snapshot fields, kept only so listings can filter and index.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from sevflow.adapters.db.types import UTCDateTime
+
+# Deterministic constraint names, so migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+NAME = 200  # agent, team, customer, rule and key names
+SHORT = 64  # versions, tiers, statuses, severities, kinds
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("version", String(SHORT), primary_key=True),
+    Column("name", String(NAME), nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False),
+    # at most one active policy
+    Index(
+        "uq_policies_active",
+        "active",
+        unique=True,
+        sqlite_where=text("active"),
+        postgresql_where=text("active"),
+    ),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False),
+    Column("policy_version", String(SHORT), ForeignKey("policies.version"), nullable=False),
+    Column("external_id", String(NAME), nullable=True),
+    Column("status", String(SHORT), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("severity", String(SHORT), nullable=False),
+    Column("service_line", String(NAME), nullable=False),
+    Column("customer", String(NAME), nullable=False),
+    Column("customer_tier", String(SHORT), nullable=False),
+    Column("owner", String(NAME), nullable=True),
+    Column("tier", String(SHORT), nullable=False),
+    Column("team", String(NAME), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("state", JSON, nullable=False),
+    Index(
+        "uq_tickets_external_id",
+        "external_id",
+        unique=True,
+        sqlite_where=text("external_id IS NOT NULL"),
+        postgresql_where=text("external_id IS NOT NULL"),
+    ),
+    Index("ix_tickets_is_open_severity", "is_open", "severity"),
+    Index("ix_tickets_owner_is_open", "owner", "is_open"),
+    Index("ix_tickets_service_line_is_open", "service_line", "is_open"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(SHORT), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(NAME), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("rule", String(NAME), nullable=True),
+    Column("key", String(NAME), nullable=True),
+    Column("policy_version", String(SHORT), nullable=False),
+    Column("data", JSON, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "seq"),
+    # a timer or rule firing is recorded at most once, even when two workers race
+    Index(
+        "uq_ticket_events_ticket_id_key",
+        "ticket_id",
+        "key",
+        unique=True,
+        sqlite_where=text("key IS NOT NULL"),
+        postgresql_where=text("key IS NOT NULL"),
+    ),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("key", String(NAME), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "key"),
+    # claim_due walks this index in order: cost follows the due rows, not the table
+    Index("ix_timers_due_at", "due_at", "ticket_id", "key"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("event_seq", Integer, nullable=False),
+    Column("idempotency_key", String(NAME), nullable=False, unique=True),
+    Column("event_kind", String(SHORT), nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_outbox_ticket_id_event_seq", "ticket_id", "event_seq"),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("open_tickets", Integer, nullable=False),
+    Column("away", Boolean, nullable=False),
+)
+
+OUTBOX_PENDING = "pending"
+OUTBOX_SENT = "sent"
+OUTBOX_DEAD = "dead"

@@ -1,0 +1,54 @@
+"""``UTCDateTime``: the one column type for instants.
+
+SQLite has no time-zone aware type: ``DateTime(timezone=True)`` silently drops the offset and
+returns naive values. So every instant is normalised to UTC before it is written, stored
+without offset on SQLite (as ``timestamptz`` on PostgreSQL) and handed back aware, in UTC.
+Naive datetimes are refused: they are ambiguous, and accepting them would hide a bug.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class NaiveDatetimeError(ValueError):
+    """A naive ``datetime`` was given where an aware instant is required."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant, stored in UTC. Writes convert to UTC; reads return ``tzinfo=UTC``."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        # Stored as naive UTC text: fixed-width, so string order is time order.
+        return dialect.type_descriptor(DateTime(timezone=False))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"UTCDateTime expects a datetime, got {type(value).__name__}: {value!r}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise NaiveDatetimeError(
+                f"refusing to store the naive datetime {value.isoformat()}: instants must be aware "
+                "(e.g. datetime(2026, 3, 27, 15, 30, tzinfo=UTC) or ...+01:00)"
+            )
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

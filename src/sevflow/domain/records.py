@@ -1,0 +1,66 @@
+"""Plain records that cross the storage ports (``sevflow.services.ports``).
+
+They live in the domain, not next to the Protocols, so that adapters (which may import only
+the domain and ``sevflow.policy``) can build them; ``sevflow.services.ports`` re-exports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sevflow.domain.events import Event
+from sevflow.domain.notifications import Notification
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    """One scheduled due moment of one ticket.
+
+    ``key`` names what falls due (``breach:resolution:0``, ``rule:sev1-stuck:tier2``,
+    ``handoff:3``, ``gate:sev1-confirmation:1:0``) and is unique per ticket.
+    """
+
+    ticket_id: int
+    key: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Filters for listing tickets; ``None`` means any. ``open_only`` excludes resolved/closed."""
+
+    status: str | None = None
+    severity: str | None = None
+    service_line: str | None = None
+    customer_tier: str | None = None
+    owner: str | None = None
+    tier: str | None = None
+    open_only: bool = False
+    limit: int = 100
+    after_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored: with its ticket, sequence number (1, 2, ... per ticket) and the
+    policy version the ticket ran under when it happened."""
+
+    ticket_id: int
+    seq: int
+    policy_version: str
+    event: Event
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A notification waiting for delivery. ``idempotency_key`` is unique and stable: a
+    receiver can use it to drop duplicates of an at-least-once delivery."""
+
+    id: int
+    ticket_id: int
+    event_seq: int
+    idempotency_key: str
+    notification: Notification
+    created_at: datetime
+    status: str
