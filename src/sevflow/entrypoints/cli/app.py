@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sevflow.entrypoints.cli import policy_cmd, sla_cmd
+from sevflow.entrypoints.cli import init_cmd, policy_cmd, sla_cmd
 
 app = typer.Typer(
     name="sevflow",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("init")(init_cmd.init)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(sla_cmd.app, name="sla")
 
