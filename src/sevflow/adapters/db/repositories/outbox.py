@@ -1,0 +1,153 @@
+"""The outbox in SQL: notifications wait here until the relay delivers them.
+
+The idempotency key ``{ticket_id}:{event_seq}:{n}`` numbers the notifications of one event from
+0; it is unique, so a notification cannot be queued twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
+from sevflow.adapters.db.tables import OUTBOX_PENDING, outbox
+from sevflow.domain.errors import Conflict, NotFound
+from sevflow.domain.instants import require_aware
+from sevflow.domain.notifications import Notification
+from sevflow.domain.policy import Role
+from sevflow.domain.records import OutboxMessage
+
+_O = outbox.c
+_INSERT = insert(outbox)
+_COUNTS = (
+    select(_O.ticket_id, _O.event_seq, func.count())
+    .where(tuple_(_O.ticket_id, _O.event_seq).in_(bindparam("pairs", expanding=True)))
+    .group_by(_O.ticket_id, _O.event_seq)
+)
+_PENDING = (
+    select(_O.id, _O.ticket_id, _O.event_seq, _O.idempotency_key, _O.payload, _O.created_at, _O.status)
+    .where(_O.status == OUTBOX_PENDING)
+    .order_by(_O.next_attempt_at, _O.id)
+    .limit(bindparam("limit"))
+)
+
+_CHUNK = 300  # (ticket, seq) pairs per IN (...) list
+_NEVER = 1 << 62
+
+
+def idempotency_key(ticket_id: int, event_seq: int, n: int) -> str:
+    return f"{ticket_id}:{event_seq}:{n}"
+
+
+def payload_of(notification: Notification) -> dict[str, Any]:
+    return {
+        "event_kind": notification.event_kind,
+        "recipients": list(notification.recipients),
+        "roles": [role.value for role in notification.roles],
+        "subject": notification.subject,
+        "summary": notification.summary,
+        "urgent": notification.urgent,
+    }
+
+
+def notification_of(payload: dict[str, Any]) -> Notification:
+    return Notification(
+        event_kind=payload["event_kind"],
+        recipients=tuple(payload["recipients"]),
+        roles=tuple(Role(r) for r in payload["roles"]),
+        subject=payload["subject"],
+        summary=payload["summary"],
+        urgent=bool(payload["urgent"]),
+    )
+
+
+class SqlOutboxRepository:
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: SqlContext) -> None:
+        self._ctx = ctx
+
+    def add(self, ticket_id: int, event_seq: int, notification: Notification, *, now: datetime) -> None:
+        self.add_many([(ticket_id, event_seq, notification)], now=now)
+
+    def add_many(self, batch: Sequence[tuple[int, int, Notification]], *, now: datetime) -> None:
+        if not batch:
+            return
+        now = require_aware(now, "now")
+        next_n = self._numbering([(t, s) for t, s, _ in batch])
+        rows = []
+        for ticket_id, event_seq, notification in batch:
+            n = next_n[ticket_id, event_seq]
+            next_n[ticket_id, event_seq] = n + 1
+            rows.append(
+                {
+                    "ticket_id": ticket_id,
+                    "event_seq": event_seq,
+                    "idempotency_key": idempotency_key(ticket_id, event_seq, n),
+                    "event_kind": notification.event_kind,
+                    "recipients": list(notification.recipients),
+                    "payload": payload_of(notification),
+                    "status": OUTBOX_PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+            )
+        try:
+            self._ctx.connection.execute(_INSERT, rows)
+        except IntegrityError as error:
+            if violated(error, "uq_outbox_idempotency_key", "outbox.idempotency_key"):
+                raise Conflict(
+                    "a notification with the same idempotency key was queued by another transaction "
+                    "at the same time; retry"
+                ) from error
+            if is_foreign_key_violation(error):
+                tickets = ", ".join(f"#{t}" for t in sorted({t for t, _, _ in batch}))
+                raise NotFound(
+                    f"cannot queue notifications: one of tickets {tickets} does not exist"
+                ) from error
+            raise
+        self._ctx.outbox_next.update(next_n)
+
+    def pending(self, limit: int) -> list[OutboxMessage]:
+        rows = self._ctx.connection.execute(_PENDING, {"limit": max(0, limit)})
+        return [
+            OutboxMessage(
+                id=r.id,
+                ticket_id=r.ticket_id,
+                event_seq=r.event_seq,
+                idempotency_key=r.idempotency_key,
+                notification=notification_of(r.payload),
+                created_at=r.created_at,
+                status=r.status,
+            )
+            for r in rows
+        ]
+
+    def _numbering(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        """The next ``n`` per ``(ticket, event seq)``. Events this transaction appended, and
+        tickets it created, have no notifications yet; only the others are counted."""
+        ctx = self._ctx
+        known = ctx.outbox_next
+        result: dict[tuple[int, int], int] = {}
+        unknown = []
+        for pair in dict.fromkeys(pairs):
+            if pair in known:
+                result[pair] = known[pair]
+            else:
+                result[pair] = 0
+                ticket_id, event_seq = pair
+                fresh = ticket_id in ctx.new_tickets or event_seq >= ctx.appended_from.get(ticket_id, _NEVER)
+                if not fresh:
+                    unknown.append(pair)
+        conn = ctx.connection
+        for start in range(0, len(unknown), _CHUNK):
+            for ticket_id, event_seq, count in conn.execute(
+                _COUNTS, {"pairs": unknown[start : start + _CHUNK]}
+            ):
+                result[ticket_id, event_seq] = count
+        return result

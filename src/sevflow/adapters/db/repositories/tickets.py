@@ -1,0 +1,175 @@
+"""Tickets in SQL: the whole snapshot in ``state`` plus indexed copies of the listed fields.
+
+Core statements only (no ORM): a ticket is one row, written with optimistic locking
+(``UPDATE ... WHERE id = :id AND version = :expected``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
+from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
+from sevflow.adapters.db.tables import tickets
+from sevflow.domain.errors import Conflict, InvalidInput, NotFound
+from sevflow.domain.records import TicketFilter
+from sevflow.domain.status import Status
+from sevflow.domain.tickets import Ticket
+
+_LOAD_COLUMNS = (tickets.c.id, tickets.c.version, tickets.c.policy_version, tickets.c.state)
+_LOAD = select(*_LOAD_COLUMNS)
+_GET = _LOAD.where(tickets.c.id == bindparam("id"))
+_INSERT_ONE = insert(tickets).returning(tickets.c.id)
+_INSERT_MANY = insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True)
+_SAVE = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_expected"))
+    .values(version=tickets.c.version + 1)
+)
+_VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
+_COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
+
+
+def ticket_columns(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The row for a ticket snapshot (without ``id`` and ``version``)."""
+    created_at, updated_at = snapshot["created_at"], snapshot["updated_at"]
+    if created_at is None or updated_at is None:
+        raise InvalidInput(
+            "cannot store a ticket that was never opened (it has no created_at); "
+            "create it with Ticket.open(...)"
+        )
+    return {
+        "policy_version": snapshot["policy_version"],
+        "external_id": snapshot["external_id"],
+        "status": snapshot["status"],
+        "is_open": Status(snapshot["status"]).is_open,
+        "severity": snapshot["severity"],
+        "service_line": snapshot["service_line"],
+        "customer": snapshot["customer"],
+        "customer_tier": snapshot["customer_tier"],
+        "owner": snapshot["owner"],
+        "tier": snapshot["tier"],
+        "team": snapshot["team"],
+        "created_at": datetime.fromisoformat(created_at),
+        "updated_at": datetime.fromisoformat(updated_at),
+        "state": snapshot,
+    }
+
+
+class SqlTicketRepository:
+    __slots__ = ("_ctx", "_policies")
+
+    def __init__(self, ctx: SqlContext, policies: SqlPolicyRepository) -> None:
+        self._ctx = ctx
+        self._policies = policies
+
+    def add(self, ticket: Ticket) -> int:
+        return self.add_many([ticket])[0]
+
+    def add_many(self, tickets_: Sequence[Ticket]) -> list[int]:
+        if not tickets_:
+            return []
+        rows = []
+        for ticket in tickets_:
+            if ticket.id is not None:
+                raise InvalidInput(f"ticket #{ticket.id} was already added; save it instead")
+            row = ticket_columns(ticket.to_snapshot())
+            row["version"] = 1
+            rows.append(row)
+        try:
+            if len(rows) == 1:
+                ids = [self._ctx.connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
+            else:
+                ids = list(self._ctx.connection.execute(_INSERT_MANY, rows).scalars())
+        except IntegrityError as error:
+            raise _translate(error, tickets_) from error
+        for ticket, ticket_id in zip(tickets_, ids, strict=True):
+            ticket.id = ticket_id
+            ticket.version = 1
+        self._ctx.new_tickets.update(ids)
+        return ids
+
+    def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
+        statement = _GET
+        if for_update and self._ctx.is_postgres:
+            statement = _GET.with_for_update()
+        row = self._ctx.connection.execute(statement, {"id": ticket_id}).first()
+        if row is None:
+            raise NotFound(f"there is no ticket #{ticket_id}")
+        return self._load(*row)
+
+    def lock_many(self, ticket_ids: Sequence[int]) -> list[Ticket]:
+        if not ticket_ids:
+            return []
+        statement = _LOAD.where(tickets.c.id.in_(bindparam("ids", expanding=True)))
+        if self._ctx.is_postgres:
+            # lock rows in id order: two workers locking overlapping sets cannot deadlock
+            statement = statement.order_by(tickets.c.id).with_for_update(skip_locked=True)
+        rows = self._ctx.connection.execute(statement, {"ids": list(dict.fromkeys(ticket_ids))})
+        by_id = {row.id: self._load(*row) for row in rows}
+        return [by_id[i] for i in dict.fromkeys(ticket_ids) if i in by_id]
+
+    def save(self, ticket: Ticket) -> None:
+        if ticket.id is None:
+            raise InvalidInput("cannot save a ticket that was never added; add it first")
+        params = ticket_columns(ticket.to_snapshot())
+        params["b_id"], params["b_expected"] = ticket.id, ticket.version
+        try:
+            result = self._ctx.connection.execute(_SAVE, params)
+        except IntegrityError as error:
+            raise _translate(error, [ticket]) from error
+        if result.rowcount != 1:
+            stored = self._ctx.connection.execute(_VERSION, {"id": ticket.id}).scalar()
+            if stored is None:
+                raise NotFound(f"there is no ticket #{ticket.id}")
+            raise Conflict(
+                f"ticket #{ticket.id} was changed by someone else first (it is at version {stored}, "
+                f"this copy was loaded at version {ticket.version}); reload it and try again"
+            )
+        ticket.version += 1
+
+    def list(self, query: TicketFilter) -> list[Ticket]:
+        statement = _LOAD
+        c = tickets.c
+        for column, value in (
+            (c.status, query.status),
+            (c.severity, query.severity),
+            (c.service_line, query.service_line),
+            (c.customer_tier, query.customer_tier),
+            (c.owner, query.owner),
+            (c.tier, query.tier),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        if query.open_only:
+            statement = statement.where(c.is_open.is_(True))
+        if query.after_id is not None:
+            statement = statement.where(c.id > query.after_id)
+        statement = statement.order_by(c.id).limit(max(0, query.limit))
+        return [self._load(*row) for row in self._ctx.connection.execute(statement)]
+
+    def count_open(self) -> int:
+        return int(self._ctx.connection.execute(_COUNT_OPEN).scalar_one())
+
+    def _load(self, ticket_id: int, version: int, policy_version: str, state: Mapping[str, Any]) -> Ticket:
+        data = dict(state)
+        # the columns are authoritative for identity and version; the snapshot was written
+        # before the id existed and before the version was incremented
+        data["id"], data["version"] = ticket_id, version
+        return Ticket.from_snapshot(self._policies.get(policy_version), data)
+
+
+def _translate(error: IntegrityError, tickets_: Sequence[Ticket]) -> Exception:
+    if violated(error, "uq_tickets_external_id", "tickets.external_id"):
+        ids = ", ".join(repr(t.external_id) for t in tickets_ if t.external_id is not None)
+        return Conflict(f"a ticket with external id {ids} already exists; external ids must be unique")
+    if is_foreign_key_violation(error):  # the only foreign key: policy_version
+        versions = ", ".join(sorted({t.policy_version for t in tickets_}))
+        return NotFound(f"policy version {versions} is not stored; store the policy before its tickets")
+    return error
