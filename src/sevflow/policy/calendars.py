@@ -170,16 +170,20 @@ def build_calendar(name: str, doc: CalendarDoc) -> BusinessCalendar:
     return BusinessCalendar(name, doc.zone, week, holiday_source(doc.holidays))
 
 
-def _merged(windows: list[Window]) -> list[tuple[time, time]]:
+def _merged(windows: list[Window]) -> list[tuple[time, time | None]]:
     spans: list[list[int]] = []
     for start, end, _ in windows:
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)
         else:
             spans.append([start, end])
-    return [(_time(start), _time(end)) for start, end in spans]
+    return [(_start(start), _end(end)) for start, end in spans]
 
 
-def _time(minute: int) -> time:
-    # BusinessCalendar reads an end of time(0) as midnight at the end of the day.
-    return time(0) if minute == _DAY_MINUTES else time(minute // 60, minute % 60)
+def _start(minute: int) -> time:
+    return time(minute // 60, minute % 60)
+
+
+def _end(minute: int) -> time | None:
+    # BusinessCalendar reads an end of None as midnight at the end of the day.
+    return None if minute == _DAY_MINUTES else time(minute // 60, minute % 60)

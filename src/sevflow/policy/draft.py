@@ -58,7 +58,7 @@ class LineParts:
 class ActionParts:
     """An action: the field names as written (to count them) and what could be read."""
 
-    keys: frozenset[str]
+    keys: frozenset[str] | None  # None: not even a mapping (reported by the schema)
     doc: ActionDoc | None
 
 
@@ -91,7 +91,9 @@ class Draft:
         section = self.raw.get("gates", [])
         if not isinstance(section, list):
             return None
-        return frozenset(str(g["name"]) for g in section if isinstance(g, Mapping) and "name" in g)
+        return frozenset(
+            str(g["name"]) for g in section if isinstance(g, Mapping) and g.get("name") is not None
+        )
 
     @property
     def team_names(self) -> frozenset[str] | None:
@@ -189,7 +191,10 @@ def _line(value: Any) -> LineParts:
 
 
 def keys_of(value: Any) -> frozenset[str]:
-    return frozenset(str(k) for k in value) if isinstance(value, Mapping) else frozenset()
+    """Keys given a value (``key:`` with nothing after it counts as not given, as in the schema)."""
+    if not isinstance(value, Mapping):
+        return frozenset()
+    return frozenset(str(k) for k, v in value.items() if v is not None)
 
 
 def _rule(value: Any) -> RuleParts:
@@ -198,8 +203,13 @@ def _rule(value: Any) -> RuleParts:
     return RuleParts(
         when_keys=keys_of(when),
         when=lenient(TriggerDoc, when),
-        then=_list(rule.get("then"), lambda v: ActionParts(keys_of(v), lenient(ActionDoc, v))),
+        then=_list(rule.get("then"), _action),
     )
+
+
+def _action(value: Any) -> ActionParts:
+    keys = keys_of(value) if isinstance(value, Mapping) else None
+    return ActionParts(keys, lenient(ActionDoc, value))
 
 
 def _sla(section: Any) -> dict[Severity, SlaRow] | None:

@@ -69,6 +69,8 @@ def _trigger(draft: Draft, loc: tuple[PathPart, ...], when: TriggerDoc) -> list[
 
 
 def _action(draft: Draft, loc: tuple[PathPart, ...], parts: ActionParts) -> list[Finding]:
+    if parts.keys is None:
+        return []
     given = [name for name in _ACTIONS if name in parts.keys]
     action = parts.doc
     if len(given) != 1 and not (parts.keys - set(_ACTIONS)):

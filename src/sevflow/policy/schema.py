@@ -11,10 +11,11 @@ Field names are what a support manager writes; see ``starter.yaml`` for a docume
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sevflow.domain.severity import Severity
 from sevflow.policy.values import (
@@ -44,6 +45,17 @@ from sevflow.policy.values import (
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_absent(cls, data: Any) -> Any:
+        """``key:`` with nothing after it means the same as leaving the key out, and an entry
+        with nothing under it (``silver:``) is an empty mapping."""
+        if data is None:
+            return {}
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
 
 
 class SeverityDoc(_Strict):
@@ -182,7 +194,7 @@ class PolicyDocument(_Strict):
     service_lines: Annotated[dict[Name, ServiceLineDoc], Field(min_length=1)]
     sla: dict[SeverityName, dict[Name, SlaCellDoc]]
     default_severity: SeverityName = Severity.SEV3
-    pause_statuses: list[StatusName] = []
+    pause_statuses: Annotated[list[StatusName], BeforeValidator(one_or_many)] = []
     handoff: HandoffDoc
     rules: list[RuleDoc] = []
     severity_rules: list[SeverityRuleDoc] = []

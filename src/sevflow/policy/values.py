@@ -158,7 +158,7 @@ _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 def parse_time_range(text: str) -> tuple[time, time]:
     """``09:00-12:00`` -> ``(time(9), time(12))``; an end of ``24:00`` becomes ``time(0)``
-    (midnight at the end of the day, as ``BusinessCalendar`` expects)."""
+    (midnight at the end of the day)."""
     start, _, end = text.partition("-")
     start_t, end_t = _clock_time(start, allow_24=False), _clock_time(end, allow_24=True)
     if start_t is None or end_t is None:
