@@ -14,6 +14,7 @@ from sevflow.domain.errors import InvalidInput
 from sevflow.domain.instants import require_aware
 from sevflow.domain.policy import ClockKind, Policy
 from sevflow.domain.severity import Severity
+from sevflow.domain.sla import SlaClock
 
 TARGETS = {
     "first_response": ClockKind.FIRST_RESPONSE,
@@ -68,6 +69,15 @@ def target_deadline(
     policy: Policy, *, severity: Severity, customer_tier: str, target: ClockKind, start_at: datetime
 ) -> Deadline:
     """When the ``target`` clock of a ``severity`` ticket from a ``customer_tier`` customer,
-    started at ``start_at``, is due (ignoring pauses). ``InvalidInput`` for an unknown tier."""
+    started at ``start_at``, is due (ignoring pauses). ``InvalidInput`` for an unknown tier.
+
+    Uses the domain's ``SlaClock``, so the answer is the deadline the escalation engine keeps."""
     cell = policy.target(severity, customer_tier)
-    return deadline_after(policy.calendar(cell.calendar), start_at=start_at, minutes=cell.minutes_for(target))
+    calendar = policy.calendar(cell.calendar)
+    minutes = cell.minutes_for(target)
+    start_at = require_aware(start_at, "start")
+    clock = SlaClock.start(target, minutes * 60, cell.calendar, start_at)
+    deadline_at = clock.deadline_at(calendar)
+    if deadline_at is None:  # a clock that was just started runs
+        raise InvalidInput(f"the {target.value} clock has no deadline")
+    return Deadline(start_at, deadline_at, calendar, minutes)
