@@ -1,1 +1,67 @@
-"""The one place that knows concrete classes: builds the container from settings."""
+"""The one place that knows concrete classes: ``build_container(settings, *, clock=None)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from sevflow.adapters.clock import SystemClock
+from sevflow.adapters.db.engine import make_engine
+from sevflow.adapters.db.locks import worker_lock
+from sevflow.adapters.db.schema import migrate
+from sevflow.adapters.db.uow import SqlUnitOfWork
+from sevflow.config import Settings
+from sevflow.policy.loader import load_policy
+from sevflow.services.policies import activate_policy
+from sevflow.services.ports import Clock, UnitOfWork
+
+
+@dataclass
+class Container:
+    """What entry points need, built once per process from validated settings."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    uow_factory: Callable[[], UnitOfWork]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def worker_lock(self) -> AbstractContextManager[object]:
+        """SQLite runs one worker: a file lock next to the database while running (a second
+        worker gets ``WorkerLockError``). PostgreSQL workers coordinate through row locks."""
+        return worker_lock(self.engine.url)
+
+    def sync_policy(self, path: Path | None = None) -> bool:
+        """Load the policy file (default: the settings' ``policy_path``) and activate it if its
+        version is new. Returns ``True`` if the active version changed."""
+        path = path or self.settings.policy_path
+        policy = load_policy(path)
+        return activate_policy(
+            self.uow_factory(), clock=self.clock, policy=policy, source_text=path.read_text(encoding="utf-8")
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_container(
+    settings: Settings, *, clock: Clock | None = None, migrate_schema: bool = True
+) -> Container:
+    """Build the engine (migrating the schema to the latest version unless told not to), the
+    unit-of-work factory and the clock. Nothing is created at import time."""
+    engine = make_engine(settings.database_url)
+    if migrate_schema:
+        migrate(engine)
+    return Container(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        uow_factory=lambda: SqlUnitOfWork(engine),
+    )

@@ -56,12 +56,13 @@ def make_policy(
     wip_limit: int = 5,
     pause: frozenset[str] = frozenset({"waiting_on_customer"}),
     version: str = "test-1",
+    primary: str = "pat",
 ) -> Policy:
     teams = {
         tier: Team(f"payments-{tier.lower()}", lead=f"{tier.lower()}-lead", members=(f"{tier.lower()}-a",))
         for tier in TIERS
     }
-    owners = {s: OwnerPair("pat", "sam") for s in Severity}
+    owners = {s: OwnerPair(primary, "sam") for s in Severity}
     line = ServiceLine(
         name="payments",
         queue="payments",

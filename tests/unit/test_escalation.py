@@ -219,3 +219,56 @@ def test_a_percent_rule_is_judged_again_against_each_new_target() -> None:
     fire_at(ticket, utc(2026, 1, 5, 11))
     assert ticket.severity is Severity.SEV1
     assert ticket.fired >= {"rule:raise-any:first_response:0", "rule:raise-any:first_response:1"}
+
+
+def test_the_handoff_time_counts_on_the_tickets_calendar_so_office_tickets_wait_for_the_morning() -> None:
+    policy = make_policy(accept_within=15)
+    ticket = Ticket.open(
+        policy,
+        now=utc(2026, 1, 5, 15, 50),  # Monday 16:50 Berlin, ten minutes before closing
+        actor="ana",
+        title="x",
+        service_line="payments",
+        customer="Globex",
+        customer_tier="enterprise",
+    )
+    [handoff] = [d for d in decide(ticket, utc(2026, 1, 5, 15, 50)).upcoming if d.key == "handoff:1"]
+    assert handoff.at == utc(2026, 1, 6, 8, 5)  # Tuesday 09:05 Berlin
+
+
+def test_the_handoff_chain_skips_people_who_already_had_the_ticket() -> None:
+    ticket = Ticket.open(
+        make_policy(primary="l1-lead"),  # the primary owner is also the L1 lead
+        now=T0,
+        actor="ana",
+        title="x",
+        service_line="payments",
+        customer="Globex",
+        customer_tier="enterprise",
+    )
+    fire_at(ticket, T0 + timedelta(minutes=15))
+    fire_at(ticket, T0 + timedelta(minutes=30))
+    assert (ticket.owner, ticket.owner_role) == ("maria", "manager")
+
+
+def test_an_escalation_makes_the_previous_owners_handoff_timeout_moot() -> None:
+    """The time-at-tier rule and the first owner's handoff fall due at the same instant; the rule
+    comes first and reassigns, so the old owner's handoff must not fire afterwards."""
+    stuck = Rule(
+        "sev1-stuck", Trigger(minutes_at_tier=15, severities=frozenset({Severity.SEV1})), (ESCALATE,)
+    )
+    ticket = Ticket.open(
+        make_policy(rules=(stuck,), accept_within=15),
+        now=T0,
+        actor="ana",
+        title="x",
+        service_line="payments",
+        customer="Globex",
+        customer_tier="enterprise",
+        severity=Severity.SEV1,
+        severity_reason="outage",
+    )
+    ticket.pending.clear()
+    fired = fire_at(ticket, T0 + timedelta(minutes=15))
+    assert [k for k, _ in fired] == ["sla_breached", "rule_fired", "escalated", "assigned"]
+    assert (ticket.tier, ticket.owner) == ("L2", "l2-a")

@@ -124,8 +124,11 @@ def decide(ticket: Ticket, now: datetime) -> Decision:
     if t.owner is not None and not t.owner_accepted and t.owner_assigned_at is not None:
         key = f"handoff:{t.assignments}"
         if key not in t.fired:
-            limit = timedelta(minutes=t.policy.handoff.accept_within_minutes)
-            dues.append(Due(key, DueKind.HANDOFF, t.owner_assigned_at + limit))
+            # counted on the ticket's SLA calendar: an office-hours ticket is not passed along
+            # the whole chain overnight, a 24x7 one is
+            cal = t.policy.calendar(t.sla_target.calendar)
+            limit = t.policy.handoff.accept_within_minutes * 60
+            dues.append(Due(key, DueKind.HANDOFF, cal.add(t.owner_assigned_at, limit)))
     if t.gate is not None:
         key = f"gate:{t.gate.name}:{t.gate.number}:{t.gate.round}"
         dues.append(Due(key, DueKind.GATE, t.gate.due_at))
@@ -136,23 +139,20 @@ def decide(ticket: Ticket, now: datetime) -> Decision:
     )
 
 
-MAX_ROUNDS = 20
-"""A ticket whose rules keep triggering each other stops after this many rounds per call."""
+MAX_FIRINGS = 200
+"""A ticket whose rules keep triggering each other stops after this many firings per call."""
 
 
 def run_due(ticket: Ticket, now: datetime, staffing: Staffing = NOBODY) -> Decision:
-    """Fire everything due at ``now`` (in due order, each once), re-deciding after each round
-    because an action (an escalation, a severity change) can make new things due. Records the
-    events and notifications on the ticket; returns the final decision, whose ``upcoming``
-    are the timers to store."""
-    for _ in range(MAX_ROUNDS):
+    """Fire everything due at ``now``, earliest first, each once -- deciding afresh after every
+    single firing, because an action (an escalation, a new owner, a severity change) can make
+    other due moments stale or create new ones. Records the events and notifications on the
+    ticket; returns the final decision, whose ``upcoming`` are the timers to store."""
+    for _ in range(MAX_FIRINGS):
         decision = decide(ticket, now)
         if not decision.due_now:
             return decision
-        for due in decision.due_now:
-            if due.key in ticket.fired:
-                continue
-            _fire(ticket, due, now, staffing)
+        _fire(ticket, decision.due_now[0], now, staffing)
     return decide(ticket, now)
 
 

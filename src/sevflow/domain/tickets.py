@@ -363,15 +363,11 @@ class Ticket:
     def reassign_after_handoff_timeout(self, *, now: datetime, key: str, staffing: Staffing) -> None:
         """The owner did not accept in time: pass to the next in line (secondary, tier lead,
         manager). At the end of the line the manager is told and the ticket stays."""
-        line = self.policy.service_lines[self.service_line]
-        chain = [
-            (line.owners[self.severity].secondary, "secondary"),
-            (line.teams[self.tier].lead, "tier_lead"),
-            (line.manager, "manager"),
-        ]
-        order = ["primary", "assigned", "secondary", "tier_lead", "manager"]
-        rank = order.index(self.owner_role) if self.owner_role in order else 0
-        later = [(a, r) for a, r in chain if order.index(r) > rank and a != self.owner]
+        chain = self.handoff_chain()
+        position = next((i for i, (a, r) in enumerate(chain) if a == self.owner and r == self.owner_role), -1)
+        # everybody up to the current owner already had their chance
+        had_it = {a for a, _ in chain[: position + 1]} | {self.owner}
+        later = [(a, r) for a, r in chain[position + 1 :] if a not in had_it]
         limit = self.policy.handoff.accept_within_minutes
         event = Event(
             EventKind.HANDOFF_TIMED_OUT,
@@ -387,6 +383,19 @@ class Ticket:
             return
         owner, role = choose_owner(later, staffing, self.policy.handoff.wip_limit)
         self._assign(owner, role, now, SYSTEM, reason=f"handoff: {event.reason}")
+
+    def handoff_chain(self) -> list[tuple[str, str]]:
+        """Who gets the ticket, in order, when owners do not accept: at the first tier the
+        severity's primary and secondary owner, at higher tiers that team's members; then the
+        tier lead, then the service line's manager."""
+        line = self.policy.service_lines[self.service_line]
+        team = line.teams[self.tier]
+        if self.tier == self.policy.tiers[0]:
+            pair = line.owners[self.severity]
+            first = [(pair.primary, "primary"), (pair.secondary, "secondary")]
+        else:
+            first = [(m, "member") for m in team.members]
+        return [*first, (team.lead, "tier_lead"), (line.manager, "manager")]
 
     def open_gate_by_rule(self, gate_name: str, *, now: datetime, rule: str) -> None:
         gate = self.policy.gate(gate_name)

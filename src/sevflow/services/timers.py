@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sevflow.domain.events import Event
 from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
 from sevflow.services.ports import Clock, TimerRow, UnitOfWork, UnitOfWorkFactory
 
@@ -29,6 +30,8 @@ class TickResult:
     events: int = 0
     failed: int = 0
     lateness_seconds: list[float] = field(default_factory=list)
+    fired: list[tuple[int, Event]] = field(default_factory=list)
+    """(ticket id, event) for every event the tick recorded, in order."""
 
 
 def tick(uow_factory: UnitOfWorkFactory, *, clock: Clock, limit: int = 200) -> TickResult:
@@ -46,42 +49,46 @@ def tick(uow_factory: UnitOfWorkFactory, *, clock: Clock, limit: int = 200) -> T
             return result
         ids = list(dict.fromkeys(r.ticket_id for r in rows))
         try:
-            result.events = _fire(uow, ids, now)
+            result.fired = _fire(uow, ids, now)
             uow.commit()
         except Exception:  # a poison ticket must not stall the engine: isolate it below
             uow.rollback()
             log.exception("timer batch failed; retrying its %d tickets one by one", len(ids))
-            result.events = 0
+            result.fired = []
             for ticket_id in ids:
-                ok, events = _fire_alone(uow_factory, ticket_id, now)
-                result.events += events
+                ok, fired = _fire_alone(uow_factory, ticket_id, now)
+                result.fired += fired
                 result.failed += 0 if ok else 1
+    result.events = len(result.fired)
     result.claimed = len(rows)
     result.tickets = len(ids)
     result.lateness_seconds = [(now - r.due_at).total_seconds() for r in rows]
     return result
 
 
-def _fire(u: UnitOfWork, ticket_ids: list[int], now: datetime) -> int:
+def _fire(u: UnitOfWork, ticket_ids: list[int], now: datetime) -> list[tuple[int, Event]]:
     changes = []
-    events = 0
+    fired: list[tuple[int, Event]] = []
     for ticket in u.tickets.lock_many(ticket_ids):
         before = Before.of(ticket)
         staffing = staffing_for(u, ticket.policy, ticket.service_line)
         decision = settle(ticket, now, staffing)
-        events += len(ticket.pending)
+        assert ticket.id is not None
+        fired += [(ticket.id, event) for event in ticket.pending]
         changes.append(Change(ticket, before, decision))
     if changes:
         save_changes(u, changes, now=now)
-    return events
+    return fired
 
 
-def _fire_alone(uow_factory: UnitOfWorkFactory, ticket_id: int, now: datetime) -> tuple[bool, int]:
+def _fire_alone(
+    uow_factory: UnitOfWorkFactory, ticket_id: int, now: datetime
+) -> tuple[bool, list[tuple[int, Event]]]:
     try:
         with uow_factory() as uow:
-            events = _fire(uow, [ticket_id], now)
+            fired = _fire(uow, [ticket_id], now)
             uow.commit()
-            return True, events
+            return True, fired
     except Exception:  # isolate the poison ticket; it is logged and retried later
         log.exception("ticket %s failed in the timer engine; retrying in %s", ticket_id, RETRY_AFTER)
     with uow_factory() as uow:
@@ -91,7 +98,7 @@ def _fire_alone(uow_factory: UnitOfWorkFactory, ticket_id: int, now: datetime) -
         ]
         uow.timers.replace(ticket_id, later)
         uow.commit()
-    return False, 0
+    return False, []
 
 
 def next_due_at(uow_factory: UnitOfWorkFactory) -> datetime | None:

@@ -1,0 +1,68 @@
+"""The timer worker: fire due timers, then sleep until the next due moment.
+
+It never scans tickets on a fixed period. After each tick it asks for the earliest scheduled
+``due_at`` (an index lookup) and sleeps until then -- or at most ``max_sleep`` seconds, so
+timers written by other processes are noticed promptly -- or until ``wake`` is set by a
+change made in the same process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sevflow.bootstrap import Container
+from sevflow.services.timers import TickResult, next_due_at, tick
+
+
+@dataclass
+class WorkerStats:
+    ticks: int = 0
+    fired: int = 0
+    events: int = 0
+    failed: int = 0
+    lateness_seconds: list[float] = field(default_factory=list)
+
+    def add(self, result: TickResult, *, keep_lateness: bool) -> None:
+        self.ticks += 1
+        self.fired += result.claimed
+        self.events += result.events
+        self.failed += result.failed
+        if keep_lateness:
+            self.lateness_seconds += result.lateness_seconds
+
+
+def run_worker(
+    container: Container,
+    *,
+    stop: threading.Event,
+    wake: threading.Event | None = None,
+    on_tick: Callable[[TickResult], None] | None = None,
+    keep_lateness: bool = False,
+    batch_size: int | None = None,
+    max_sleep: float | None = None,
+) -> WorkerStats:
+    """Run until ``stop`` is set. On SQLite, refuses to start if another worker holds the lock
+    (``WorkerLockError``). Returns counts (and, if asked, every timer's lateness in seconds)."""
+    batch = batch_size or container.settings.worker_batch_size
+    nap = max_sleep or container.settings.worker_max_sleep_seconds
+    wake = wake or threading.Event()
+    stats = WorkerStats()
+    with container.worker_lock():
+        while not stop.is_set():
+            result = tick(container.uow_factory, clock=container.clock, limit=batch)
+            if result.claimed:
+                stats.add(result, keep_lateness=keep_lateness)
+                if on_tick is not None:
+                    on_tick(result)
+            if result.claimed >= batch:
+                continue  # more is due right now
+            upcoming = next_due_at(container.uow_factory)
+            wait = nap
+            if upcoming is not None:
+                wait = min(wait, (upcoming - container.clock.now()).total_seconds())
+            if wait > 0:
+                wake.wait(wait)
+                wake.clear()
+    return stats
