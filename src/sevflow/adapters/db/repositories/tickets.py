@@ -25,6 +25,10 @@ from sevflow.domain.tickets import Ticket
 _LOAD_COLUMNS = (tickets.c.id, tickets.c.version, tickets.c.policy_version, tickets.c.state)
 _LOAD = select(*_LOAD_COLUMNS)
 _GET = _LOAD.where(tickets.c.id == bindparam("id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_MANY = _LOAD.where(tickets.c.id.in_(bindparam("ids", expanding=True)))
+# in id order, so two workers locking overlapping sets cannot deadlock
+_LOCK_MANY = _MANY.order_by(tickets.c.id).with_for_update(skip_locked=True)
 _INSERT_ONE = insert(tickets).returning(tickets.c.id)
 _INSERT_MANY = insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True)
 _SAVE = (
@@ -96,9 +100,7 @@ class SqlTicketRepository:
         return ids
 
     def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
-        statement = _GET
-        if for_update and self._ctx.is_postgres:
-            statement = _GET.with_for_update()
+        statement = _GET_FOR_UPDATE if for_update and self._ctx.is_postgres else _GET
         row = self._ctx.connection.execute(statement, {"id": ticket_id}).first()
         if row is None:
             raise NotFound(f"there is no ticket #{ticket_id}")
@@ -107,10 +109,8 @@ class SqlTicketRepository:
     def lock_many(self, ticket_ids: Sequence[int]) -> list[Ticket]:
         if not ticket_ids:
             return []
-        statement = _LOAD.where(tickets.c.id.in_(bindparam("ids", expanding=True)))
-        if self._ctx.is_postgres:
-            # lock rows in id order: two workers locking overlapping sets cannot deadlock
-            statement = statement.order_by(tickets.c.id).with_for_update(skip_locked=True)
+        # SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE)
+        statement = _LOCK_MANY if self._ctx.is_postgres else _MANY
         rows = self._ctx.connection.execute(statement, {"ids": list(dict.fromkeys(ticket_ids))})
         by_id = {row.id: self._load(*row) for row in rows}
         return [by_id[i] for i in dict.fromkeys(ticket_ids) if i in by_id]
