@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sevflow.bootstrap import build_container
+from sevflow.config import Settings
 from sevflow.entrypoints.cli.app import app
 from sevflow.policy.loader import load_policy
-from sevflow.policy.starter import starter_policy_text
+from sevflow.policy.starter import load_starter_policy, starter_policy_text
+from sevflow.services.policies import active_policy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
 BROKEN = FIXTURES / "many-problems.yaml"
@@ -112,19 +115,29 @@ def test_checking_a_file_that_does_not_exist_says_so_and_exits_1(runner: CliRunn
     ]
 
 
-def test_init_writes_the_starter_policy_which_then_checks_clean(runner: CliRunner, tmp_path: Path) -> None:
+def test_init_writes_the_starter_policy_and_creates_the_database_with_it_active(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SEVFLOW_DATABASE_URL", raising=False)
     target = tmp_path / "new" / "dir"
 
     result = runner.invoke(app, ["init", "--dir", str(target)])
 
     assert result.exit_code == 0, result.output
     written = target / "sevflow-policy.yaml"
-    assert result.stdout.splitlines() == [
+    database = target / "sevflow.db"
+    assert result.stdout.splitlines()[:3] == [
         f"Wrote the starter policy to {written}",
-        f"Next: edit it, then run `sevflow policy check {written}`",
+        f"Created the database sqlite:///{database} with that policy active",
+        f"Next: edit the policy, check it with `sevflow policy check {written}`, then",
     ]
     assert written.read_text(encoding="utf-8") == starter_policy_text()
     assert runner.invoke(app, ["policy", "check", str(written)]).exit_code == 0
+    box = build_container(Settings(database_url=f"sqlite:///{database}"), migrate_schema=False)
+    try:
+        assert active_policy(box.uow_factory()).version == load_starter_policy().version
+    finally:
+        box.close()
 
 
 def test_init_refuses_to_overwrite_an_existing_policy(runner: CliRunner, tmp_path: Path) -> None:

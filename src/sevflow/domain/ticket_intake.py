@@ -67,6 +67,8 @@ def open_ticket(
         final, source = severity, "declared"
     elif severity is not None:
         source = "declared"
+    if reason is None and proposal.matched and source == "rules":
+        reason = f"{final.value} proposed by intake rule(s): {', '.join(proposal.matched)}"
     team = line.teams[policy.tiers[0]]
     ticket._record(
         Event(

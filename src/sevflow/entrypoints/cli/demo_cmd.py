@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from sevflow.domain.events import EventKind
 from sevflow.entrypoints.cli import render
 from sevflow.entrypoints.cli.runtime import cli_errors, out
 from sevflow.policy.loader import load_policy_text
+from sevflow.policy.starter import starter_policy_text
 from sevflow.services.policies import activate_policy
 from sevflow.simulation.demo import DemoReport, DemoScenario, Happening
 from sevflow.testing import FakeClock
@@ -40,11 +40,7 @@ def demo(
     escalations, warnings and breaches as they happen, and a summary at the end."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    text = (
-        policy.read_text(encoding="utf-8")
-        if policy
-        else files("sevflow.policy").joinpath("starter.yaml").read_text()
-    )
+    text = policy.read_text(encoding="utf-8") if policy else starter_policy_text()
     loaded = load_policy_text(text, str(policy or "starter policy"))
     clock = FakeClock(DEMO_START)
     box = build_container(Settings(database_url=f"sqlite:///{database}"), clock=clock)
