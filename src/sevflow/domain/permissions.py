@@ -33,7 +33,7 @@ def check_may_escalate(policy: Policy, ticket: Ticket, *, roles: Iterable[Role],
         waited = (now - ticket.created_at).total_seconds() / 60
         if waited < wait:
             raise NotPermitted(
-                f"a {ticket.customer_tier} customer may request escalation {wait} minutes after opening; "
+                f"customers on the {ticket.customer_tier} tier may request escalation {wait} minutes after opening; "
                 f"{int(wait - waited + 0.999)} minutes to go"
             )
         return
