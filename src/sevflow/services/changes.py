@@ -31,8 +31,9 @@ NEW = Before(None, False)
 
 
 def staffing_for(uow: UnitOfWork, policy: Policy, service_line: str) -> Staffing:
-    """Load and presence of everybody who could own a ticket of ``service_line``."""
-    line = policy.service_lines[service_line]
+    """Load and presence of everybody who could own a ticket of ``service_line`` (an unknown
+    service line is refused with the allowed ones)."""
+    line = policy.service_line(service_line)
     names = {p for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
     names |= {m for team in line.teams.values() for m in (*team.members, team.lead)}
     names.add(line.manager)

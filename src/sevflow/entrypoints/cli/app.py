@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sevflow.entrypoints.cli import demo_cmd, init_cmd, policy_cmd, sla_cmd, ticket_cmd, worker_cmd
+from sevflow.entrypoints.cli import agent_cmd, demo_cmd, init_cmd, policy_cmd, sla_cmd, ticket_cmd, worker_cmd
 
 app = typer.Typer(
     name="sevflow",
@@ -17,6 +17,7 @@ app.command("init")(init_cmd.init)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(sla_cmd.app, name="sla")
 app.add_typer(ticket_cmd.app, name="ticket")
+app.add_typer(agent_cmd.app, name="agent")
 app.command("worker")(worker_cmd.worker)
 app.command("demo")(demo_cmd.demo)
 

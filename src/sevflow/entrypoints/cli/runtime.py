@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 1 the action was refused (illegal transition, not permitted, conflict, not
 found); 2 bad input (unknown value, malformed timestamp, invalid policy); 3 infrastructure
-(database unreachable, another worker running). No traceback reaches the user.
+(database unreachable, another worker running); 70 a bug in sevflow. No traceback reaches the
+user unless ``SEVFLOW_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
@@ -48,6 +50,15 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc), 3)
         except SQLAlchemyError as exc:
             fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}", 3)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for debugging
+            if os.environ.get("SEVFLOW_DEBUG") == "1":
+                raise
+            fail(
+                f"unexpected error (a bug in sevflow): {type(exc).__name__}: {exc}; set SEVFLOW_DEBUG=1 for details",
+                70,
+            )
 
     return wrapper
 
