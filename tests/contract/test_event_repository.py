@@ -137,3 +137,17 @@ def test_events_of_a_ticket_that_does_not_exist_are_refused(
     ghost.id = 77
     with uow_factory() as uow, pytest.raises(NotFound, match="#77"):
         uow.events.append(ghost, events())
+
+
+def test_long_actor_rule_and_key_names_are_stored_alike_on_every_store(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    ticket = add_ticket(uow_factory, policy)
+    event = Event(
+        EventKind.RULE_FIRED, T0, "a" * 1_000, {}, reason="r" * 20_000, rule="u" * 1_000, key="k" * 1_000
+    )
+    with uow_factory() as uow:
+        uow.events.append(ticket, [event])
+        uow.commit()
+    with uow_factory() as uow:
+        assert [e.event for e in uow.events.for_ticket(1)] == [event]

@@ -217,3 +217,19 @@ def test_a_ticket_loaded_twice_is_two_independent_objects(
     assert first is not second
     assert isinstance(first, Ticket)
     assert first.to_snapshot() == second.to_snapshot()
+
+
+def test_long_free_text_is_stored_alike_on_every_store(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    customer, actor, external_id = "C" * 5_000, "A" * 1_000, "X" * 1_000
+    ticket = open_ticket(policy, customer=customer, actor=actor, external_id=external_id)
+    with uow_factory() as uow:
+        uow.tickets.add(ticket)
+        ticket.assign("O" * 1_000, now=T0, actor=actor, reason="R" * 10_000)
+        uow.tickets.save(ticket)
+        uow.commit()
+    with uow_factory() as uow:
+        loaded = uow.tickets.get(1)
+        assert (loaded.customer, loaded.owner, loaded.external_id) == (customer, "O" * 1_000, external_id)
+        assert [t.id for t in uow.tickets.list(TicketFilter(owner="O" * 1_000))] == [1]

@@ -104,6 +104,7 @@ def test_a_unit_of_work_cannot_be_entered_twice_at_once(engine: Engine) -> None:
 MIGRATE = "import sys; from sevflow.adapters.db.schema import upgrade_to_head; upgrade_to_head(sys.argv[1])"
 
 
+@pytest.mark.slow
 def test_processes_migrating_one_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'race.db'}"
     processes = [

@@ -35,14 +35,16 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-NAME = 200  # agent, team, customer, rule and key names
-SHORT = 64  # versions, tiers, statuses, severities, kinds
+# Bounded types only for values sevflow itself controls (versions, statuses, kinds). Names and
+# free text are TEXT: the domain allows long values, SQLite ignores lengths anyway, and a bound
+# PostgreSQL alone enforced would make the same input fail on one store only.
+SHORT = 64  # policy versions, statuses, severities, event kinds
 
 policies = Table(
     "policies",
     metadata,
     Column("version", String(SHORT), primary_key=True),
-    Column("name", String(NAME), nullable=False),
+    Column("name", Text, nullable=False),
     Column("source_text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("active", Boolean, nullable=False),
@@ -62,16 +64,16 @@ tickets = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("version", Integer, nullable=False),
     Column("policy_version", String(SHORT), ForeignKey("policies.version"), nullable=False),
-    Column("external_id", String(NAME), nullable=True),
+    Column("external_id", Text, nullable=True),
     Column("status", String(SHORT), nullable=False),
     Column("is_open", Boolean, nullable=False),
     Column("severity", String(SHORT), nullable=False),
-    Column("service_line", String(NAME), nullable=False),
-    Column("customer", String(NAME), nullable=False),
-    Column("customer_tier", String(SHORT), nullable=False),
-    Column("owner", String(NAME), nullable=True),
-    Column("tier", String(SHORT), nullable=False),
-    Column("team", String(NAME), nullable=False),
+    Column("service_line", Text, nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("customer_tier", Text, nullable=False),
+    Column("owner", Text, nullable=True),
+    Column("tier", Text, nullable=False),
+    Column("team", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("state", JSON, nullable=False),
@@ -94,10 +96,10 @@ ticket_events = Table(
     Column("seq", Integer, nullable=False),
     Column("kind", String(SHORT), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor", String(NAME), nullable=False),
+    Column("actor", Text, nullable=False),
     Column("reason", Text, nullable=True),
-    Column("rule", String(NAME), nullable=True),
-    Column("key", String(NAME), nullable=True),
+    Column("rule", Text, nullable=True),
+    Column("key", Text, nullable=True),
     Column("policy_version", String(SHORT), nullable=False),
     Column("data", JSON, nullable=False),
     PrimaryKeyConstraint("ticket_id", "seq"),
@@ -116,7 +118,7 @@ timers = Table(
     "timers",
     metadata,
     Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
-    Column("key", String(NAME), nullable=False),
+    Column("key", Text, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("ticket_id", "key"),
     # claim_due walks this index in order: cost follows the due rows, not the table
@@ -129,7 +131,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
     Column("event_seq", Integer, nullable=False),
-    Column("idempotency_key", String(NAME), nullable=False, unique=True),
+    Column("idempotency_key", Text, nullable=False, unique=True),
     Column("event_kind", String(SHORT), nullable=False),
     Column("recipients", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
@@ -144,7 +146,7 @@ outbox = Table(
 agents = Table(
     "agents",
     metadata,
-    Column("name", String(NAME), primary_key=True),
+    Column("name", Text, primary_key=True),
     Column("open_tickets", Integer, nullable=False),
     Column("away", Boolean, nullable=False),
 )
