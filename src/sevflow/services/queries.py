@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sevflow.domain.escalation import Decision, decide
 from sevflow.domain.policy import ClockKind
+from sevflow.domain.projection import Step, project
 from sevflow.domain.sla import ClockState
 from sevflow.domain.tickets import Ticket
+from sevflow.services.changes import staffing_for
 from sevflow.services.ports import StoredEvent, TicketFilter, UnitOfWork
 
 
@@ -32,6 +34,8 @@ class TicketView:
     clocks: tuple[ClockView, ...]
     events: tuple[StoredEvent, ...]
     plan: Decision
+    projection: tuple[Step, ...]
+    """What the engine would record if nobody acted (same ``run_due`` as the worker)."""
     now: datetime
 
 
@@ -57,12 +61,14 @@ def clock_views(ticket: Ticket, now: datetime) -> tuple[ClockView, ...]:
 
 
 def show_ticket(uow: UnitOfWork, *, now: datetime, ticket_id: int) -> TicketView:
-    """The ticket, its clocks at ``now``, its audit trail and what falls due next (the plan is
-    computed by the same ``decide`` the worker runs)."""
+    """The ticket, its clocks at ``now``, its audit trail, what falls due next, and what the
+    engine would do if nobody acted (both computed by the same code the worker runs)."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
         events = uow.events.for_ticket(ticket_id)
-    return TicketView(ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), now)
+        staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+    steps = tuple(project(ticket, now, staffing=staffing))
+    return TicketView(ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), steps, now)
 
 
 def list_tickets(uow: UnitOfWork, query: TicketFilter) -> list[Ticket]:

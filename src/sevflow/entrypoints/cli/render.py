@@ -141,11 +141,12 @@ def ticket_view(view: TicketView, zone: ZoneInfo) -> Group:
             when(c.deadline_at, zone),
             style=style,
         )
-    plan = Table(title="What falls due next (if nothing changes)")
-    for col in ("due", "what"):
+    plan = Table(title="If nobody acts (the engine run forward)")
+    for col in ("at", "event", "why", "tier after", "owner after"):
         plan.add_column(col)
-    for d in view.plan.upcoming[:10]:
-        plan.add_row(when(d.at, zone), d.key)
+    for step in view.projection[:15]:
+        e = step.event
+        plan.add_row(when(e.at, zone), e.kind.value, e.reason or "", step.tier, step.owner or "—")
     timeline = Table(title="Timeline")
     for col in ("#", "at", "event", "by", "why"):
         timeline.add_column(col)
