@@ -1,29 +1,12 @@
-"""Test doubles shipped with sevflow, so you can test your own policies without a database.
-
-- ``FakeClock``: a clock you move by hand (``advance(minutes=5)``, ``set(instant)``).
-- ``InMemoryStore`` / ``InMemoryUnitOfWork``: the storage ports in memory, with the same
-  semantics as the SQL adapters (the same contract tests run against both): optimistic
-  locking (``Conflict`` on a stale save), unique event keys per ticket, ``claim_due`` earliest
-  first, nothing visible to others before ``commit()``, rollback when the block is left
-  without it. Values go through JSON like they do in a database, so a non-JSON value in a
-  snapshot or event fails here too.
-
-Example::
-
-    store = InMemoryStore()
-    clock = FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    uow_factory = store.uow_factory()
-"""
+"""The repository ports in memory, with the SQL adapters' semantics (checked by the same
+contract tests): the same validation, the same errors, the same orders."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.events import Event, EventKind
@@ -34,209 +17,38 @@ from sevflow.domain.records import OutboxMessage, StoredEvent, TicketFilter, Tim
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
-
-__all__ = ["FakeClock", "InMemoryStore", "InMemoryUnitOfWork"]
-
-
-class FakeClock:
-    """A clock that only moves when told to. Instants are aware UTC datetimes."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = require_aware(start, "start")
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> datetime:
-        """Move forward by ``timedelta(**delta)`` (e.g. ``minutes=5``); returns the new now."""
-        step = timedelta(**delta)
-        if step < timedelta(0):
-            raise ValueError(f"a clock does not run backwards; got {step}; use set() to jump")
-        self._now += step
-        return self._now
-
-    def set(self, instant: datetime) -> None:
-        """Jump to ``instant`` (aware; converted to UTC), forwards or backwards."""
-        self._now = require_aware(instant, "instant")
+from sevflow.testing.memory_store import EventRow, InMemoryStore, OutboxRow, TicketRow, Writes
 
 
-# == stored rows (immutable, JSON-encoded like a database would) ================================
-
-
-@dataclass(frozen=True)
-class _TicketRow:
-    version: int
-    policy_version: str
-    state: str  # JSON of the snapshot
-    columns: tuple[tuple[str, Any], ...]  # the fields listings filter on
-    external_id: str | None
-
-
-@dataclass(frozen=True)
-class _EventRow:
-    ticket_id: int
-    seq: int
-    policy_version: str
-    kind: str
-    at: datetime
-    actor: str
-    data: str  # JSON
-    reason: str | None
-    rule: str | None
-    key: str | None
-
-
-@dataclass(frozen=True)
-class _OutboxRow:
-    id: int
-    ticket_id: int
-    event_seq: int
-    idempotency_key: str
-    payload: str  # JSON of the notification
-    created_at: datetime
-    next_attempt_at: datetime
-    status: str = "pending"
-
-
-@dataclass
-class _Writes:
-    """What one transaction wrote, applied to the store on commit (first committer wins)."""
-
-    policies: dict[str, tuple[Policy, str, datetime]] = field(default_factory=dict)
-    active: str | None = None
-    tickets: dict[int, _TicketRow] = field(default_factory=dict)
-    base_versions: dict[int, int] = field(default_factory=dict)  # stored version a save expected
-    new_tickets: set[int] = field(default_factory=set)
-    events: dict[int, list[_EventRow]] = field(default_factory=dict)
-    base_seq: dict[int, int] = field(default_factory=dict)
-    timers: dict[int, dict[str, datetime]] = field(default_factory=dict)
-    outbox: list[_OutboxRow] = field(default_factory=list)
-    agents: dict[str, tuple[int, bool]] = field(default_factory=dict)
-
-
-class InMemoryStore:
-    """The committed state shared by every ``InMemoryUnitOfWork`` made from it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.policies: dict[str, tuple[Policy, str, datetime]] = {}
-        self.active: str | None = None
-        self.tickets: dict[int, _TicketRow] = {}
-        self.events: dict[int, tuple[_EventRow, ...]] = {}
-        self.timers: dict[int, dict[str, datetime]] = {}
-        self.outbox: dict[int, _OutboxRow] = {}
-        self.agents: dict[str, tuple[int, bool]] = {}
-        self._ids = {"ticket": 0, "outbox": 0}
-
-    def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self)
-
-    def uow_factory(self) -> Callable[[], InMemoryUnitOfWork]:
-        """A ``UnitOfWorkFactory``: each call makes a new unit of work on this store."""
-        return self.uow
-
-    def next_id(self, kind: str) -> int:
-        # like a database sequence: not rolled back
-        with self.lock:
-            self._ids[kind] += 1
-            return self._ids[kind]
-
-    def apply(self, w: _Writes) -> None:
-        with self.lock:
-            for ticket_id, base in w.base_versions.items():
-                stored = self.tickets.get(ticket_id)
-                if stored is None or stored.version != base:
-                    raise Conflict(
-                        f"ticket #{ticket_id} was changed by someone else first; reload it and try again"
-                    )
-            for ticket_id, rows in w.events.items():
-                if len(self.events.get(ticket_id, ())) != w.base_seq.get(ticket_id, 0):
-                    raise Conflict(
-                        f"another transaction appended events to ticket #{ticket_id} at the same time; retry"
-                    )
-                stored_keys = {r.key for r in self.events.get(ticket_id, ()) if r.key is not None}
-                for row in rows:
-                    if row.key in stored_keys:
-                        raise Conflict(
-                            f"an event with key {row.key!r} was already recorded for ticket #{ticket_id}"
-                        )
-            self.policies.update(w.policies)
-            if w.active is not None:
-                self.active = w.active
-            self.tickets.update(w.tickets)
-            for ticket_id, rows in w.events.items():
-                self.events[ticket_id] = self.events.get(ticket_id, ()) + tuple(rows)
-            for ticket_id, schedule in w.timers.items():
-                if schedule:
-                    self.timers[ticket_id] = schedule
-                else:
-                    self.timers.pop(ticket_id, None)
-            self.outbox.update((row.id, row) for row in w.outbox)
-            self.agents.update(w.agents)
-
-
-class InMemoryUnitOfWork:
-    """Implements ``sevflow.services.ports.UnitOfWork`` in memory. Re-enterable: each ``with``
-    block is one transaction; ``InMemoryUnitOfWork()`` without a store makes its own."""
-
-    def __init__(self, store: InMemoryStore | None = None) -> None:
-        self.store = store if store is not None else InMemoryStore()
-        self.commits = 0
-        self._writes: _Writes | None = None
-        self.policies = _Policies(self)
-        self.tickets = _Tickets(self)
-        self.events = _Events(self)
-        self.timers = _Timers(self)
-        self.outbox = _Outbox(self)
-        self.agents = _Agents(self)
+class Session(Protocol):
+    """What a repository needs from its unit of work."""
 
     @property
-    def writes(self) -> _Writes:
-        if self._writes is None:
-            raise RuntimeError("use the unit of work's repositories inside `with uow:`")
-        return self._writes
+    def writes(self) -> Writes: ...
 
-    def __enter__(self) -> Self:
-        if self._writes is not None:
-            raise RuntimeError("this unit of work is already in use; create one per `with` block")
-        self._writes = _Writes()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._writes = None
-
-    def commit(self) -> None:
-        writes = self.writes
-        self._writes = _Writes()
-        self.store.apply(writes)
-        self.commits += 1
-
-    def rollback(self) -> None:
-        self.writes  # noqa: B018 - refuses outside `with`
-        self._writes = _Writes()
+    @property
+    def store(self) -> InMemoryStore: ...
 
 
 class _Repository:
-    __slots__ = ("_uow",)
+    __slots__ = ("_session",)
 
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     @property
-    def _w(self) -> _Writes:
-        return self._uow.writes
+    def _w(self) -> Writes:
+        return self._session.writes
 
     @property
     def _store(self) -> InMemoryStore:
-        return self._uow.store
+        return self._session.store
+
+    def _ticket(self, ticket_id: int) -> TicketRow | None:
+        return self._store.ticket_row(self._w, ticket_id)
 
 
-class _Policies(_Repository):
+class MemoryPolicies(_Repository):
     def add(self, policy: Policy, source_text: str, *, now: datetime, activate: bool) -> None:
         now = require_aware(now, "now")
         if self._record(policy.version) is None:
@@ -269,7 +81,7 @@ def _columns(snapshot: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return (*((n, snapshot[n]) for n in names), ("is_open", Status(snapshot["status"]).is_open))
 
 
-class _Tickets(_Repository):
+class MemoryTickets(_Repository):
     def add(self, ticket: Ticket) -> int:
         return self.add_many([ticket])[0]
 
@@ -295,7 +107,7 @@ class _Tickets(_Repository):
                     )
                 external.add(snapshot["external_id"])
             rows.append(
-                _TicketRow(
+                TicketRow(
                     1,
                     ticket.policy_version,
                     json.dumps(snapshot),
@@ -313,19 +125,19 @@ class _Tickets(_Repository):
         return ids
 
     def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
-        row = self._row(ticket_id)
+        row = self._ticket(ticket_id)
         if row is None:
             raise NotFound(f"there is no ticket #{ticket_id}")
         return self._load(ticket_id, row)
 
     def lock_many(self, ticket_ids: Sequence[int]) -> list[Ticket]:
-        found = ((i, self._row(i)) for i in dict.fromkeys(ticket_ids))
+        found = ((i, self._ticket(i)) for i in dict.fromkeys(ticket_ids))
         return [self._load(i, row) for i, row in found if row is not None]
 
     def save(self, ticket: Ticket) -> None:
         if ticket.id is None:
             raise InvalidInput("cannot save a ticket that was never added; add it first")
-        row = self._row(ticket.id)
+        row = self._ticket(ticket.id)
         if row is None:
             raise NotFound(f"there is no ticket #{ticket.id}")
         if row.version != ticket.version:
@@ -341,7 +153,7 @@ class _Tickets(_Repository):
             )
         if ticket.id not in self._w.new_tickets:
             self._w.base_versions.setdefault(ticket.id, row.version)
-        self._w.tickets[ticket.id] = _TicketRow(
+        self._w.tickets[ticket.id] = TicketRow(
             row.version + 1, ticket.policy_version, json.dumps(snapshot), _columns(snapshot), external_id
         )
         ticket.version += 1
@@ -366,7 +178,7 @@ class _Tickets(_Repository):
                 break
             if query.after_id is not None and ticket_id <= query.after_id:
                 continue
-            row = self._row(ticket_id)
+            row = self._ticket(ticket_id)
             if row is None:
                 continue
             columns = dict(row.columns)
@@ -375,34 +187,31 @@ class _Tickets(_Repository):
         return result
 
     def count_open(self) -> int:
-        rows = (self._row(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
+        rows = (self._ticket(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
         return sum(1 for row in rows if row is not None and dict(row.columns)["is_open"])
 
-    def _row(self, ticket_id: int) -> _TicketRow | None:
-        return self._w.tickets.get(ticket_id) or self._store.tickets.get(ticket_id)
-
     def _external_ids(self) -> set[str]:
-        rows = (self._row(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
+        rows = (self._ticket(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
         return {row.external_id for row in rows if row is not None and row.external_id is not None}
 
-    def _load(self, ticket_id: int, row: _TicketRow) -> Ticket:
+    def _load(self, ticket_id: int, row: TicketRow) -> Ticket:
         state = json.loads(row.state)
         state["id"], state["version"] = ticket_id, row.version
-        return Ticket.from_snapshot(self._uow.policies.get(row.policy_version), state)
+        return Ticket.from_snapshot(MemoryPolicies(self._session).get(row.policy_version), state)
 
 
-class _Events(_Repository):
+class MemoryEvents(_Repository):
     def append(self, ticket: Ticket, events: Sequence[Event]) -> list[int]:
         return self.append_many([(ticket, events)])[0]
 
     def append_many(self, batch: Sequence[tuple[Ticket, Sequence[Event]]]) -> list[list[int]]:
-        staged: dict[int, list[_EventRow]] = {}
+        staged: dict[int, list[EventRow]] = {}
         result = []
         for ticket, events in batch:
             if ticket.id is None:
                 raise InvalidInput("cannot append events to a ticket that was never added; add it first")
             ticket_id = ticket.id
-            if self._uow.tickets._row(ticket_id) is None:
+            if self._ticket(ticket_id) is None:
                 raise NotFound(f"cannot append events: ticket #{ticket_id} does not exist")
             rows = staged.setdefault(ticket_id, [])
             existing = self._rows(ticket_id)
@@ -418,7 +227,7 @@ class _Events(_Repository):
                     keys.add(event.key)
                 seq = len(existing) + len(rows) + 1
                 rows.append(
-                    _EventRow(
+                    EventRow(
                         ticket_id,
                         seq,
                         ticket.policy_version,
@@ -458,11 +267,11 @@ class _Events(_Repository):
             for r in self._rows(ticket_id)
         ]
 
-    def _rows(self, ticket_id: int) -> list[_EventRow]:
+    def _rows(self, ticket_id: int) -> list[EventRow]:
         return [*self._store.events.get(ticket_id, ()), *self._w.events.get(ticket_id, ())]
 
 
-class _Timers(_Repository):
+class MemoryTimers(_Repository):
     def replace(self, ticket_id: int, timers: Iterable[TimerRow]) -> None:
         self.replace_many({ticket_id: timers})
 
@@ -478,7 +287,7 @@ class _Timers(_Repository):
                 if row.key in schedule:
                     raise InvalidInput(f"timer key {row.key!r} is given twice for ticket #{ticket_id}")
                 schedule[row.key] = require_aware(row.due_at, f"timer {row.key!r} due_at")
-            if schedule and self._uow.tickets._row(ticket_id) is None:
+            if schedule and self._ticket(ticket_id) is None:
                 raise NotFound(f"cannot schedule timers: one of tickets #{ticket_id} does not exist")
             staged[ticket_id] = schedule
         self._w.timers.update(staged)
@@ -507,7 +316,7 @@ class _Timers(_Repository):
                 yield TimerRow(ticket_id, key, due_at)
 
 
-class _Outbox(_Repository):
+class MemoryOutbox(_Repository):
     def add(self, ticket_id: int, event_seq: int, notification: Notification, *, now: datetime) -> None:
         self.add_many([(ticket_id, event_seq, notification)], now=now)
 
@@ -515,11 +324,11 @@ class _Outbox(_Repository):
         now = require_aware(now, "now")
         rows = [*self._store.outbox.values(), *self._w.outbox]
         for ticket_id, _, _ in batch:
-            if self._uow.tickets._row(ticket_id) is None:
+            if self._ticket(ticket_id) is None:
                 raise NotFound(f"cannot queue notifications: one of tickets #{ticket_id} does not exist")
         for ticket_id, event_seq, notification in batch:
             n = sum(1 for r in rows if r.ticket_id == ticket_id and r.event_seq == event_seq)
-            row = _OutboxRow(
+            row = OutboxRow(
                 self._store.next_id("outbox"),
                 ticket_id,
                 event_seq,
@@ -548,7 +357,7 @@ def _payload(n: Notification) -> dict[str, Any]:
     }
 
 
-def _message(row: _OutboxRow) -> OutboxMessage:
+def _message(row: OutboxRow) -> OutboxMessage:
     p = json.loads(row.payload)
     notification = Notification(
         p["event_kind"],
@@ -563,7 +372,7 @@ def _message(row: _OutboxRow) -> OutboxMessage:
     )
 
 
-class _Agents(_Repository):
+class MemoryAgents(_Repository):
     def staffing(self, agents: Iterable[str]) -> Staffing:
         load: dict[str, int] = {}
         away: set[str] = set()
