@@ -13,7 +13,7 @@ from sevflow.adapters.clock import SystemClock
 from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.locks import worker_lock
 from sevflow.adapters.db.schema import migrate
-from sevflow.adapters.db.uow import SqlUnitOfWork
+from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.config import Settings
 from sevflow.policy.loader import load_policy
 from sevflow.services.policies import activate_policy
@@ -28,6 +28,8 @@ class Container:
     clock: Clock
     engine: Engine
     uow_factory: Callable[[], UnitOfWork]
+    read_uow_factory: Callable[[], UnitOfWork]
+    """For queries only: on SQLite it never waits behind the worker's write transaction."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -63,5 +65,6 @@ def build_container(
         settings=settings,
         clock=clock or SystemClock(),
         engine=engine,
-        uow_factory=lambda: SqlUnitOfWork(engine),
+        uow_factory=SqlUnitOfWorkFactory(engine),
+        read_uow_factory=SqlUnitOfWorkFactory(engine, read_only=True),
     )

@@ -36,7 +36,7 @@ def back(name: Annotated[str, typer.Argument(help="Agent name as used in the pol
 def status(names: Annotated[list[str], typer.Argument(help="Agent names.")]) -> None:
     """Open tickets owned and presence, per agent."""
     with container(sync_policy=False) as box:
-        staffing = agents.staffing_of(box.uow_factory(), names)
+        staffing = agents.staffing_of(box.read_uow_factory(), names)
     table = Table()
     for col in ("agent", "open tickets", "present"):
         table.add_column(col)

@@ -65,7 +65,7 @@ def _zone(name: str) -> ZoneInfo:
 def _show(ticket_id: int, as_json: bool, tz: str) -> None:
     zone = _zone(tz)
     with container(sync_policy=False) as box:
-        view = queries.show_ticket(box.uow_factory(), now=box.clock.now(), ticket_id=ticket_id)
+        view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id)
     if as_json:
         print_json(render.view_json(view))
     else:
@@ -140,7 +140,7 @@ def list_(
     )
     zone = _zone(tz)
     with container(sync_policy=False) as box:
-        tickets = queries.list_tickets(box.uow_factory(), query)
+        tickets = queries.list_tickets(box.read_uow_factory(), query)
     if as_json:
         print_json([render.ticket_summary(t) for t in tickets])
     else:
