@@ -102,7 +102,7 @@ def open_ticket(
         staffing,
         policy.handoff.wip_limit,
     )
-    ticket._assign(owner, role, now, SYSTEM, reason=f"{role} owner for {final.value} on {service_line}")
+    ticket.assign_owner(owner, role, now, SYSTEM, reason=f"{role} owner for {final.value} on {service_line}")
     # if the gate rejects an intake classification, the ticket drops one level unless told otherwise
     ticket._open_gate_if_needed(final, Severity(f"Sev{min(4, final.rank + 1)}"), now, SYSTEM)
     return ticket

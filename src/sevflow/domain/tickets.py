@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sevflow.domain import ticket_fold, ticket_snapshot
+from sevflow.domain import addressing, handoff, ticket_fold, ticket_snapshot
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
@@ -237,7 +237,7 @@ class Ticket:
 
     def assign(self, owner: str, *, now: datetime, actor: str, reason: str | None = None) -> None:
         owner = text_field(owner, "owner", required=True)
-        self._assign(owner, "assigned", now, actor, reason=reason)
+        self.assign_owner(owner, "assigned", now, actor, reason=reason)
 
     def accept_ownership(self, *, now: datetime, agent: str) -> None:
         if agent != self.owner:
@@ -318,20 +318,8 @@ class Ticket:
         )
 
     def address_of(self, role: Role) -> str | None:
-        line = self.policy.service_lines[self.service_line]
-        if role is Role.OWNER:
-            return self.owner
-        if role is Role.SECONDARY:
-            return line.owners[self.severity].secondary
-        if role is Role.TIER_LEAD:
-            return line.teams[self.tier].lead
-        if role is Role.MANAGER:
-            return line.manager
-        if role is Role.ON_CALL:
-            return f"oncall:{self.team}"
-        if role is Role.CUSTOMER:
-            return f"customer:{self.customer}"
-        return f"role:{role.value}"
+        """Where a notification to ``role`` goes for this ticket (see ``domain.addressing``)."""
+        return addressing.address_of(self, role)
 
     def change_severity_by_rule(self, target: Severity, *, now: datetime, rule: str) -> None:
         if target is self.severity:
@@ -361,41 +349,8 @@ class Ticket:
         )
 
     def reassign_after_handoff_timeout(self, *, now: datetime, key: str, staffing: Staffing) -> None:
-        """The owner did not accept in time: pass to the next in line (secondary, tier lead,
-        manager). At the end of the line the manager is told and the ticket stays."""
-        chain = self.handoff_chain()
-        position = next((i for i, (a, r) in enumerate(chain) if a == self.owner and r == self.owner_role), -1)
-        # everybody up to the current owner already had their chance
-        had_it = {a for a, _ in chain[: position + 1]} | {self.owner}
-        later = [(a, r) for a, r in chain[position + 1 :] if a not in had_it]
-        limit = self.policy.handoff.accept_within_minutes
-        event = Event(
-            EventKind.HANDOFF_TIMED_OUT,
-            now,
-            SYSTEM,
-            {"owner": self.owner, "role": self.owner_role, "next": later[0][0] if later else None},
-            reason=f"{self.owner} did not accept within {limit} minutes",
-            key=key,
-        )
-        self._record(event)
-        if not later:
-            self.notify(event, [Role.MANAGER], urgent=True)
-            return
-        owner, role = choose_owner(later, staffing, self.policy.handoff.wip_limit)
-        self._assign(owner, role, now, SYSTEM, reason=f"handoff: {event.reason}")
-
-    def handoff_chain(self) -> list[tuple[str, str]]:
-        """Who gets the ticket, in order, when owners do not accept: at the first tier the
-        severity's primary and secondary owner, at higher tiers that team's members; then the
-        tier lead, then the service line's manager."""
-        line = self.policy.service_lines[self.service_line]
-        team = line.teams[self.tier]
-        if self.tier == self.policy.tiers[0]:
-            pair = line.owners[self.severity]
-            first = [(pair.primary, "primary"), (pair.secondary, "secondary")]
-        else:
-            first = [(m, "member") for m in team.members]
-        return [*first, (team.lead, "tier_lead"), (line.manager, "manager")]
+        """The owner did not accept in time: pass the ticket on (see ``domain.handoff``)."""
+        handoff.pass_on(self, now=now, key=key, staffing=staffing)
 
     def open_gate_by_rule(self, gate_name: str, *, now: datetime, rule: str) -> None:
         gate = self.policy.gate(gate_name)
@@ -410,7 +365,8 @@ class Ticket:
         self.apply(event)
         self.pending.append(event)
 
-    def _assign(self, owner: str, role: str, now: datetime, actor: str, *, reason: str | None) -> None:
+    def assign_owner(self, owner: str, role: str, now: datetime, actor: str, *, reason: str | None) -> None:
+        """Give the ticket to ``owner`` (who must then accept); notifies them."""
         event = Event(
             EventKind.ASSIGNED,
             now,
@@ -440,7 +396,7 @@ class Ticket:
         self._record(event)
         candidates = [(m, "member") for m in team.members] + [(team.lead, "tier_lead")]
         owner, role = choose_owner(candidates, staffing, self.policy.handoff.wip_limit)
-        self._assign(owner, role, now, SYSTEM, reason=f"{kind.value} to {target}")
+        self.assign_owner(owner, role, now, SYSTEM, reason=f"{kind.value} to {target}")
 
     def _change_severity(
         self, target: Severity, *, now: datetime, actor: str, reason: str, source: str, rule: str | None
