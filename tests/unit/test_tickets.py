@@ -234,3 +234,23 @@ def test_replaying_the_audit_trail_rebuilds_the_same_state() -> None:
     replayed = Ticket.replay(policy, ticket.pending)
     assert replayed.state_equals(ticket)
     assert Ticket.from_snapshot(policy, ticket.to_snapshot()).state_equals(ticket)
+
+
+def test_a_customer_tier_change_retargets_the_clocks_and_needs_a_reason() -> None:
+    ticket = open_ticket(customer_tier="standard")  # Sev3 standard: resolution 4800 business minutes
+    with pytest.raises(InvalidInput) as err:
+        ticket.change_customer_tier("enterprise", now=MONDAY_10_BERLIN, actor="pat", reason="")
+    assert (
+        str(err.value)
+        == "changing the customer tier needs a reason; give one (it is recorded in the audit trail)"
+    )
+    ticket.change_customer_tier(
+        "enterprise", now=MONDAY_10_BERLIN + timedelta(hours=1), actor="pat", reason="contract upgraded"
+    )
+    resolution = ticket.clocks[ClockKind.RESOLUTION]
+    assert (ticket.customer_tier, resolution.target_seconds, resolution.consumed_seconds) == (
+        "enterprise",
+        2400 * 60,
+        3600,
+    )
+    assert Ticket.replay(ticket.policy, ticket.pending).state_equals(ticket)

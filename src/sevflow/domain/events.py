@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     GATE_DECIDED = "gate_decided"
     GATE_TIMED_OUT = "gate_timed_out"
     IMPACT_UPDATED = "impact_updated"
+    CUSTOMER_TIER_CHANGED = "customer_tier_changed"
 
 
 SYSTEM = "sevflow"

@@ -99,6 +99,11 @@ def _on_severity(t: Ticket, e: Event) -> None:
     _retarget(t, e.at)
 
 
+def _on_customer_tier(t: Ticket, e: Event) -> None:
+    t.customer_tier = e.data["to"]
+    _retarget(t, e.at)
+
+
 def _retarget(t: Ticket, at: datetime) -> None:
     target = t.policy.target(t.severity, t.customer_tier)
     for kind, clock in list(t.clocks.items()):
@@ -169,6 +174,7 @@ _HANDLERS: dict[EventKind, Callable[[Ticket, Event], None]] = {
     EventKind.GATE_DECIDED: _on_gate_decided,
     EventKind.GATE_TIMED_OUT: _on_gate_timed_out,
     EventKind.IMPACT_UPDATED: _on_impact,
+    EventKind.CUSTOMER_TIER_CHANGED: _on_customer_tier,
 }
 
 

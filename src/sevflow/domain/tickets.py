@@ -246,6 +246,23 @@ class Ticket:
             raise IllegalTransition(f"{agent} has already accepted this ticket")
         self._record(Event(EventKind.OWNERSHIP_ACCEPTED, now, agent, {"owner": agent}))
 
+    def change_customer_tier(self, tier: str, *, now: datetime, actor: str, reason: str | None) -> None:
+        """The customer's tier changed (an upgrade, a contract lapse): the clocks are re-targeted
+        to the new SLA cell like a severity change, keeping the time already spent."""
+        why = reason_text(reason, "changing the customer tier")
+        self.policy.customer_tier(tier)
+        if tier == self.customer_tier:
+            raise InvalidInput(f"the customer is already on the {tier} tier")
+        self._record(
+            Event(
+                EventKind.CUSTOMER_TIER_CHANGED,
+                now,
+                actor,
+                {"from": self.customer_tier, "to": tier},
+                reason=why,
+            )
+        )
+
     def update_impact(self, users_affected: int, *, now: datetime, actor: str) -> None:
         if users_affected < 0:
             raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")

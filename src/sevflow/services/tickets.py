@@ -272,6 +272,26 @@ def decide_gate(
     )
 
 
+def change_customer_tier(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    tier: str,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> Ticket:
+    now = clock.now()
+    return _change(
+        uow,
+        now=now,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=lambda t, s: t.change_customer_tier(tier, now=now, actor=actor.name, reason=reason),
+    )
+
+
 def update_impact(
     uow: UnitOfWork,
     *,

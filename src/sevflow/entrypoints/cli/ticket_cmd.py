@@ -317,6 +317,31 @@ def gate(
     _show(ticket_id, as_json, tz)
 
 
+@app.command("set-tier")
+@cli_errors
+def set_tier(
+    ticket_id: int,
+    tier: Annotated[str, typer.Argument(help="The customer's new tier.")],
+    reason: Annotated[str, typer.Option(help="Why (required; recorded).")],
+    actor: AsOpt = "cli",
+    if_version: VersionOpt = None,
+    as_json: JsonOpt = False,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Change the customer tier; clocks are re-targeted, keeping the time already spent."""
+    with container() as box:
+        ticket_service.change_customer_tier(
+            box.uow_factory(),
+            clock=box.clock,
+            actor=Actor(actor),
+            ticket_id=ticket_id,
+            tier=tier,
+            reason=reason,
+            expected_version=if_version,
+        )
+    _show(ticket_id, as_json, tz)
+
+
 @app.command("impact")
 @cli_errors
 def impact(
