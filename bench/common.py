@@ -344,6 +344,80 @@ def multiply_backlog(engine: Engine, copies: int) -> None:
             conn.execute(text("ANALYZE"))
 
 
+BACKLOG_SEED = 5_000
+"""Backlog tickets opened through the service; the rest of a backlog are SQL copies of them."""
+
+
+def backlog_target(kind: str, size: int, args: argparse.Namespace) -> Target:
+    name = f"sevflow_bench_backlog_{size}"
+    if kind == "sqlite":
+        return Target("sqlite", sqlite_url(args.workdir / f"{name}.db"))
+    return Target("postgres", pg_url(args.postgres, name))
+
+
+def backlog_database(kind: str, size: int, args: argparse.Namespace, *, fresh: bool = False) -> Target:
+    """A database holding ``size`` open tickets none of whose timers falls due before 2030,
+    cached between runs (``fresh`` rebuilds it). The first ``min(size, 5,000)`` are opened
+    through ``open_tickets`` (office-hours Sev3/Sev4 on 5 March 2030, one second per batch of
+    1,000), the rest are copies made by ``multiply_backlog`` -- ``size`` must be a multiple of
+    the seed. Tickets have ids ``1..size``; anything above belongs to a benchmark run."""
+    seed = min(size, BACKLOG_SEED)
+    if size % seed:
+        raise SystemExit(f"backlog size {size} must be a multiple of {seed}")
+    target = backlog_target(kind, size, args)
+    if database_exists(target) and not fresh:
+        engine = make_engine(target.url)
+        try:
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT count(*) FROM tickets WHERE id <= :n"), {"n": size})
+                if stored.scalar_one() == size:
+                    return target
+        except sqlalchemy.exc.DBAPIError:
+            pass
+        finally:
+            engine.dispose()
+    target = empty_database(kind, f"sevflow_bench_backlog_{size}", args)
+    log(
+        f"{kind}: building a backlog of {size:,} open tickets ({seed:,} through open_tickets, then SQL copies)"
+    )
+    clock = FakeClock(BACKLOG_START)
+    box = container_for(target, clock)
+    try:
+        seconds = open_in_batches(box, clock, office_request, range(seed), batch=1_000)
+        log(f"{kind}: {seed:,} tickets opened in {seconds:.0f} s")
+        started = time.perf_counter()
+        multiply_backlog(box.engine, size // seed - 1)
+        log(f"{kind}: copied up to {size:,} tickets in {time.perf_counter() - started:.0f} s")
+    finally:
+        box.close()
+    return target
+
+
+def remove_tickets_above(engine: Engine, last_id: int) -> None:
+    """Delete the tickets with ids above ``last_id`` and everything that refers to them (what a
+    benchmark run added to a cached backlog)."""
+    with engine.begin() as conn:
+        for table in ("outbox", "timers", "ticket_events"):
+            conn.execute(text(f"DELETE FROM {table} WHERE ticket_id > :n"), {"n": last_id})
+        conn.execute(text("DELETE FROM tickets WHERE id > :n"), {"n": last_id})
+
+
+def agent_loads(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            str(name): int(load) for name, load in conn.execute(text("SELECT name, open_tickets FROM agents"))
+        }
+
+
+def restore_agent_loads(engine: Engine, loads: dict[str, int]) -> None:
+    with engine.begin() as conn:
+        for name, load in loads.items():
+            conn.execute(
+                text("UPDATE agents SET open_tickets = :load WHERE name = :name"),
+                {"load": load, "name": name},
+            )
+
+
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
