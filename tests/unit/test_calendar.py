@@ -427,6 +427,12 @@ def test_naive_end_and_naive_at_are_refused_by_name() -> None:
         office().is_open(naive)
 
 
+def test_a_start_that_is_not_a_datetime_is_refused() -> None:
+    with pytest.raises(InvalidInput) as err:
+        office().add("2026-03-02T09:00+01:00", HOUR)  # type: ignore[arg-type]
+    assert str(err.value) == "start must be an aware datetime, got '2026-03-02T09:00+01:00'"
+
+
 def test_negative_business_time_is_refused() -> None:
     with pytest.raises(InvalidInput) as err:
         office().add(local(BERLIN, "2026-03-02 09:00"), -1)

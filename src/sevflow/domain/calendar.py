@@ -31,16 +31,18 @@ the years 2..9998.
 Daylight saving time. Each window is the real time between its two local instants, each resolved
 with zoneinfo's fold=0 rule: an ambiguous time (autumn, clocks go back) is its first occurrence;
 a non-existent time in the spring-forward gap uses the offset before the change, i.e. lands as
-far after the gap as it was into it (02:30 on the New York spring day is 03:30 EDT). So
-09:00-17:00 is 8 real hours on every day, a whole day (00:00-None) is 23 or 25 hours on
-change days, a night shift 00:00-06:00 is 5 or 7 hours. A window whose resolved end is not after
-its resolved start is empty, and business time is the union of the windows (near a gap two
-windows can overlap in real time; the overlap counts once).
+far after the gap as it was into it (02:30 on the New York spring day is 03:30 EDT). So a
+window lasts its wall-clock length unless a change falls inside it: 09:00-17:00 is 8 real hours
+on the change days of Europe, America and Australia (they change at night), while a whole day
+(00:00-None) is 23 or 25 hours and a night shift's 00:00-06:00 is 5 or 7 hours. A window whose
+resolved end is not after its resolved start is empty, and business time is the union of the
+windows (next to a gap two windows can overlap in real time; the overlap counts once).
 
 Implementation: per local calendar year, lazily, sorted arrays of window starts/ends in UTC epoch
 microseconds with a running business-time total; ``add`` and ``business_seconds`` are two
-``bisect`` calls plus a walk over whole years for targets that cross a year end. The year tables
-are immutable once built, so one calendar can be shared between threads.
+``bisect`` calls plus a walk over whole years for targets that cross a year end. Each year owns
+the real time from its local New Year to the next (a window pushed past that by a gap is cut
+there). The year tables are immutable once built, so one calendar can be shared between threads.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ class _Year(NamedTuple):
     total: int
 
 
+_NO_YEAR = _Year(0, 0, 0, [], [], [], 0)  # an empty span: matches no instant
+
+
 class BusinessCalendar:
     """Working hours in one zone plus holidays; see the module contract."""
 
@@ -105,6 +110,7 @@ class BusinessCalendar:
             self._holiday_fn = None
             self._fixed_holidays = _checked_dates(name, holidays)
         self._years: dict[int, _Year] = {}
+        self._recent = _NO_YEAR
 
     @classmethod
     def always_open(cls, name: str = "24x7") -> BusinessCalendar:
@@ -118,16 +124,31 @@ class BusinessCalendar:
     # -- public arithmetic -------------------------------------------------------------------
 
     def add(self, start: datetime, seconds: int) -> datetime:
-        t = _to_us(start, "start")
-        need = _whole_seconds(seconds) * _US_PER_S
+        # The hot path of every SLA computation: helpers are inlined on purpose.
+        try:
+            t = (start - _EPOCH) // _US
+        except TypeError:
+            raise _not_aware(start, "start") from None
+        if type(seconds) is not int or seconds < 0:
+            seconds = _whole_seconds(seconds)
+        need = seconds * _US_PER_S
         if need == 0 or self._always_open:
-            return _from_us(t + need)
-        yr = self._year_at(t)
-        i = bisect_right(yr.ends, t)
-        if i < len(yr.ends):
-            target = yr.cum_ends[i] - yr.ends[i] + max(t, yr.starts[i]) + need
-        else:
-            target = yr.total + need
+            return _EPOCH + _US * (t + need)
+        yr = self._recent
+        if not yr.lo <= t < yr.hi:
+            yr = self._year_at(t)
+        ends, cum_ends = yr.ends, yr.cum_ends
+        i = bisect_right(ends, t)
+        used = cum_ends[i] - ends[i] + max(t, yr.starts[i]) if i < len(ends) else yr.total
+        target = used + need
+        if target > yr.total:
+            yr, target = self._carry(yr, target, t)
+            ends, cum_ends = yr.ends, yr.cum_ends
+        j = bisect_left(cum_ends, target)
+        return _EPOCH + _US * (ends[j] - (cum_ends[j] - target))
+
+    def _carry(self, yr: _Year, target: int, t: int) -> tuple[_Year, int]:
+        """Move a ``target`` beyond the end of ``yr`` into the following years."""
         empty = 0
         while target > yr.total:
             target -= yr.total
@@ -135,8 +156,7 @@ class BusinessCalendar:
             if empty >= _EMPTY_YEARS_LIMIT:
                 raise self._no_working_time(yr.year - empty + 1)
             yr = self._year(yr.year + 1, t)
-        j = bisect_left(yr.cum_ends, target)
-        return _from_us(yr.ends[j] - (yr.cum_ends[j] - target))
+        return yr, target
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         s, e = _to_us(start, "start"), _to_us(end, "end")
@@ -197,12 +217,16 @@ class BusinessCalendar:
     # -- year tables ---------------------------------------------------------------------------
 
     def _year_at(self, t: int) -> _Year:
+        yr = self._recent
+        if yr.lo <= t < yr.hi:
+            return yr
         guess = min(max(1970 + t // _US_PER_YEAR, _FIRST_YEAR), _LAST_YEAR)
         yr = self._year(guess, t)
         while t < yr.lo:
             yr = self._year(yr.year - 1, t)
         while t >= yr.hi:
             yr = self._year(yr.year + 1, t)
+        self._recent = yr  # a hint for the next call; a stale one (another thread) is only a miss
         return yr
 
     def _year(self, year: int, about: int) -> _Year:
@@ -275,13 +299,23 @@ def _used(yr: _Year, t: int) -> int:
 
 
 def _to_us(value: datetime, name: str) -> int:
-    if value.tzinfo is None or value.utcoffset() is None:
-        require_aware(value, name)  # raises the standard message
-    return (value - _EPOCH) // _US
+    try:
+        return (value - _EPOCH) // _US  # TypeError for naive datetimes (and non-datetimes)
+    except TypeError:
+        raise _not_aware(value, name) from None
+
+
+def _not_aware(value: object, name: str) -> InvalidInput:
+    if isinstance(value, datetime):
+        try:
+            require_aware(value, name)
+        except InvalidInput as err:  # the standard message for naive datetimes
+            return err
+    return InvalidInput(f"{name} must be an aware datetime, got {value!r}")
 
 
 def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
+    return _EPOCH + _US * us  # faster than timedelta(microseconds=us)
 
 
 def _local_us(day: date, at: time, zone: ZoneInfo) -> int:
