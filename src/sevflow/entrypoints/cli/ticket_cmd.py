@@ -93,6 +93,7 @@ def create(
     tz: TzOpt = "UTC",
 ) -> None:
     """Open a ticket: the policy proposes its severity, starts its SLA clocks and assigns an owner."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     request = NewTicket(
         title=title,
         service_line=service_line,
@@ -167,6 +168,7 @@ def escalate(
     tz: TzOpt = "UTC",
 ) -> None:
     """Escalate to the next tier (or --to a higher one), as the policy's manual rules allow."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.escalate(
             box.uow_factory(),
@@ -193,6 +195,7 @@ def deescalate(
     tz: TzOpt = "UTC",
 ) -> None:
     """De-escalate (needs a role the policy allows, e.g. lead)."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.deescalate(
             box.uow_factory(),
@@ -218,6 +221,7 @@ def override_severity(
     tz: TzOpt = "UTC",
 ) -> None:
     """Override the severity; clocks are re-targeted, keeping the time already spent."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.override_severity(
             box.uow_factory(),
@@ -245,6 +249,7 @@ def status(
     tz: TzOpt = "UTC",
 ) -> None:
     """Move the ticket through its lifecycle (waiting_on_customer pauses the clocks)."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.change_status(
             box.uow_factory(),
@@ -270,6 +275,7 @@ def comment(
     tz: TzOpt = "UTC",
 ) -> None:
     """Comment. A public agent comment is the first response and a status update."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     who = Actor(actor, frozenset({Role.CUSTOMER})) if customer else Actor(actor)
     with container() as box:
         ticket_service.add_comment(
@@ -282,6 +288,7 @@ def comment(
 @cli_errors
 def accept(ticket_id: int, actor: AsOpt = "cli", as_json: JsonOpt = False, tz: TzOpt = "UTC") -> None:
     """Accept ownership (the assigned owner must, within the policy's handoff time)."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.accept_ownership(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), ticket_id=ticket_id
@@ -304,6 +311,7 @@ def gate(
     tz: TzOpt = "UTC",
 ) -> None:
     """Decide a pending decision gate (e.g. confirm a Sev1) as an approver role."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.decide_gate(
             box.uow_factory(),
@@ -329,6 +337,7 @@ def set_tier(
     tz: TzOpt = "UTC",
 ) -> None:
     """Change the customer tier; clocks are re-targeted, keeping the time already spent."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.change_customer_tier(
             box.uow_factory(),
@@ -352,6 +361,7 @@ def impact(
     tz: TzOpt = "UTC",
 ) -> None:
     """Update how many users are affected (impact rules may fire)."""
+    _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.update_impact(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), ticket_id=ticket_id, users_affected=users
