@@ -15,6 +15,9 @@ ends at 08:00 the next morning costs nothing, and the deadline after a resume is
 
 ``epoch`` counts target changes and restarts; rules that fire "once per clock target" key
 their firing on it.
+
+A clock with ``kind=None`` and no target is a plain stopwatch of business time that pauses
+with the ticket: the ticket's time at its current escalation tier.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class ClockState(StrEnum):
 class SlaClock:
     """One SLA clock of one ticket. Immutable: every change returns a new clock."""
 
-    kind: ClockKind
+    kind: ClockKind | None
     target_seconds: int
     calendar: str
     consumed_seconds: int = 0
@@ -91,10 +94,16 @@ class SlaClock:
         If the threshold was already crossed before the current run began, returns
         ``running_since``. ``None`` when the clock is paused or stopped.
         """
+        # ceil: a threshold counts as reached once at least that share has been consumed
+        return self.instant_at_elapsed(cal, -((-self.target_seconds * percent) // 100))
+
+    def instant_at_elapsed(self, cal: BusinessCalendar, seconds: int) -> datetime | None:
+        """The instant at which ``seconds`` of business time will have been counted while
+        running; ``running_since`` if that was already reached before the current run began;
+        ``None`` when paused or stopped."""
         if self.running_since is None or self.stopped_at is not None:
             return None
-        # ceil: a threshold counts as reached once at least that share has been consumed
-        needed = -((-self.target_seconds * percent) // 100) - self.consumed_seconds
+        needed = seconds - self.consumed_seconds
         if needed <= 0:
             return self.running_since
         return cal.add(self.running_since, needed)
@@ -108,8 +117,15 @@ class SlaClock:
     # -- transitions ------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, kind: ClockKind, target_seconds: int, calendar: str, at: datetime) -> SlaClock:
+    def start(cls, kind: ClockKind | None, target_seconds: int, calendar: str, at: datetime) -> SlaClock:
         return cls(kind=kind, target_seconds=target_seconds, calendar=calendar, running_since=at)
+
+    @classmethod
+    def stopwatch(cls, calendar: str, at: datetime, *, paused: bool) -> SlaClock:
+        """A stopwatch of business time from ``at`` (paused from the start if ``paused``)."""
+        if paused:
+            return cls(kind=None, target_seconds=0, calendar=calendar, paused_since=at)
+        return cls(kind=None, target_seconds=0, calendar=calendar, running_since=at)
 
     def pause(self, cal: BusinessCalendar, at: datetime) -> SlaClock:
         if self.running_since is None:
@@ -191,7 +207,7 @@ class SlaClock:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind.value,
+            "kind": None if self.kind is None else self.kind.value,
             "target_seconds": self.target_seconds,
             "calendar": self.calendar,
             "consumed_seconds": self.consumed_seconds,
@@ -205,7 +221,7 @@ class SlaClock:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SlaClock:
         return cls(
-            kind=ClockKind(data["kind"]),
+            kind=None if data["kind"] is None else ClockKind(data["kind"]),
             target_seconds=int(data["target_seconds"]),
             calendar=str(data["calendar"]),
             consumed_seconds=int(data["consumed_seconds"]),

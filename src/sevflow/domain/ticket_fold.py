@@ -38,6 +38,7 @@ def _on_created(t: Ticket, e: Event) -> None:
     t.channel, t.external_id = d["channel"], d["external_id"]
     t.policy_version = d["policy_version"]
     t.tier_entered_at, t.tier_visits = e.at, 1
+    t.tier_clock = SlaClock.stopwatch(target_calendar(t), e.at, paused=False)
     target = t.policy.target(t.severity, t.customer_tier)
     t.clocks = {
         kind: SlaClock.start(kind, target.minutes_for(kind) * 60, target.calendar, e.at) for kind in ClockKind
@@ -73,6 +74,11 @@ def _on_status(t: Ticket, e: Event) -> None:
         elif old.value in pause:
             clock = clock.resume(cal, e.at)
         t.clocks[kind] = clock
+    tier_cal = t.policy.calendar(t.tier_clock.calendar)
+    if new.value in pause or not new.is_open:
+        t.tier_clock = t.tier_clock.pause(tier_cal, e.at)
+    else:
+        t.tier_clock = t.tier_clock.resume(tier_cal, e.at)
     if new is Status.RESOLVED:
         t.resolved_at = e.at
     elif new is Status.CLOSED:
@@ -80,6 +86,8 @@ def _on_status(t: Ticket, e: Event) -> None:
     if old is Status.RESOLVED and new is Status.IN_PROGRESS:
         t.reopen_count += 1
         t.resolved_at = None
+        if not t.owner_accepted:
+            t.owner_assigned_at = e.at  # a fresh window to accept, not an instant handoff
 
 
 def _on_commented(t: Ticket, e: Event) -> None:
@@ -108,12 +116,20 @@ def _retarget(t: Ticket, at: datetime) -> None:
     target = t.policy.target(t.severity, t.customer_tier)
     for kind, clock in list(t.clocks.items()):
         t.clocks[kind] = clock.retarget(_cal(t, kind), target.minutes_for(kind) * 60, target.calendar, at)
+    old_cal = t.policy.calendar(t.tier_clock.calendar)
+    t.tier_clock = t.tier_clock.retarget(old_cal, 0, target.calendar, at)
+
+
+def target_calendar(t: Ticket) -> str:
+    return t.policy.target(t.severity, t.customer_tier).calendar
 
 
 def _on_tier(t: Ticket, e: Event) -> None:
     t.tier, t.team = e.data["to"], e.data["team"]
     t.tier_entered_at = e.at
     t.tier_visits += 1
+    paused = t.status.value in t.policy.pause_statuses or not t.status.is_open
+    t.tier_clock = SlaClock.stopwatch(target_calendar(t), e.at, paused=paused)
     if e.kind is EventKind.ESCALATED:
         t.escalation_count += 1
 

@@ -53,6 +53,7 @@ def to_snapshot(t: Ticket) -> dict[str, Any]:
         "resolved_at": iso(t.resolved_at),
         "closed_at": iso(t.closed_at),
         "clocks": {k.value: c.to_dict() for k, c in t.clocks.items()},
+        "tier_clock": t.tier_clock.to_dict(),
         "fired": sorted(t.fired),
         "gate": t.gate.to_dict() if t.gate else None,
         "gates_opened": t.gates_opened,
@@ -100,6 +101,11 @@ def load_snapshot(t: Ticket, data: Mapping[str, Any]) -> None:
     ]:
         setattr(t, name, _parse(data[name]))
     t.clocks = {ClockKind(k): SlaClock.from_dict(v) for k, v in data["clocks"].items()}
+    if "tier_clock" in data:
+        t.tier_clock = SlaClock.from_dict(data["tier_clock"])
+    elif t.tier_entered_at is not None:  # written before the tier stopwatch existed
+        calendar = t.policy.target(t.severity, t.customer_tier).calendar
+        t.tier_clock = SlaClock.stopwatch(calendar, t.tier_entered_at, paused=False)
     t.fired = set(data["fired"])
     t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
 

@@ -12,7 +12,7 @@ version's object, supplied by whoever loads the ticket.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sevflow.domain import addressing, handoff, ticket_fold, ticket_snapshot
@@ -59,6 +59,10 @@ class Ticket:
         self.assignments = 0
         self.tier_entered_at: datetime | None = None
         self.tier_visits = 0
+        # business time at the current tier, paused with the SLA clocks (time-at-tier rules)
+        self.tier_clock = SlaClock.stopwatch(
+            "", datetime.min.replace(tzinfo=UTC), paused=True
+        )  # set at creation
         self.reopen_count = 0
         self.escalation_count = 0
         self.created_at: datetime | None = None
