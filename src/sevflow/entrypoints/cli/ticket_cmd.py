@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
+from sevflow.bootstrap import Container
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.policy import Role
 from sevflow.domain.severity import Severity
@@ -62,10 +63,10 @@ def _zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def _show(ticket_id: int, as_json: bool, tz: str) -> None:
-    zone = _zone(tz)
-    with container(sync_policy=False) as box:
-        view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id)
+def _show(box: Container, ticket_id: int, as_json: bool, zone: ZoneInfo) -> None:
+    """Print the ticket as it is now, from the container the command already has open (one
+    engine, one parsed policy per command)."""
+    view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id)
     if as_json:
         print_json(render.view_json(view))
     else:
@@ -93,7 +94,7 @@ def create(
     tz: TzOpt = "UTC",
 ) -> None:
     """Open a ticket: the policy proposes its severity, starts its SLA clocks and assigns an owner."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     request = NewTicket(
         title=title,
         service_line=service_line,
@@ -110,8 +111,8 @@ def create(
         ticket = ticket_service.open_ticket(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), request=request
         )
-    assert ticket.id is not None
-    _show(ticket.id, as_json, tz)
+        assert ticket.id is not None
+        _show(box, ticket.id, as_json, zone)
 
 
 @app.command("list")
@@ -152,7 +153,9 @@ def list_(
 @cli_errors
 def show(ticket_id: int, as_json: JsonOpt = False, tz: TzOpt = "UTC") -> None:
     """A ticket with its SLA clocks, what falls due next, and its full timeline."""
-    _show(ticket_id, as_json, tz)
+    zone = _zone(tz)
+    with container(sync_policy=False) as box:
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("escalate")
@@ -168,7 +171,7 @@ def escalate(
     tz: TzOpt = "UTC",
 ) -> None:
     """Escalate to the next tier (or --to a higher one), as the policy's manual rules allow."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.escalate(
             box.uow_factory(),
@@ -179,7 +182,7 @@ def escalate(
             to_tier=to,
             expected_version=if_version,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("deescalate")
@@ -195,7 +198,7 @@ def deescalate(
     tz: TzOpt = "UTC",
 ) -> None:
     """De-escalate (needs a role the policy allows, e.g. lead)."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.deescalate(
             box.uow_factory(),
@@ -206,7 +209,7 @@ def deescalate(
             to_tier=to,
             expected_version=if_version,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("override-severity")
@@ -221,7 +224,7 @@ def override_severity(
     tz: TzOpt = "UTC",
 ) -> None:
     """Override the severity; clocks are re-targeted, keeping the time already spent."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.override_severity(
             box.uow_factory(),
@@ -232,7 +235,7 @@ def override_severity(
             reason=reason,
             expected_version=if_version,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("status")
@@ -249,7 +252,7 @@ def status(
     tz: TzOpt = "UTC",
 ) -> None:
     """Move the ticket through its lifecycle (waiting_on_customer pauses the clocks)."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.change_status(
             box.uow_factory(),
@@ -260,7 +263,7 @@ def status(
             reason=reason,
             expected_version=if_version,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("comment")
@@ -275,25 +278,25 @@ def comment(
     tz: TzOpt = "UTC",
 ) -> None:
     """Comment. A public agent comment is the first response and a status update."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     who = Actor(actor, frozenset({Role.CUSTOMER})) if customer else Actor(actor)
     with container() as box:
         ticket_service.add_comment(
             box.uow_factory(), clock=box.clock, actor=who, ticket_id=ticket_id, body=body, public=not internal
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("accept")
 @cli_errors
 def accept(ticket_id: int, actor: AsOpt = "cli", as_json: JsonOpt = False, tz: TzOpt = "UTC") -> None:
     """Accept ownership (the assigned owner must, within the policy's handoff time)."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.accept_ownership(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), ticket_id=ticket_id
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("gate")
@@ -311,7 +314,7 @@ def gate(
     tz: TzOpt = "UTC",
 ) -> None:
     """Decide a pending decision gate (e.g. confirm a Sev1) as an approver role."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.decide_gate(
             box.uow_factory(),
@@ -322,7 +325,7 @@ def gate(
             note=note,
             severity_if_rejected=Severity.parse(fallback) if fallback else None,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("set-tier")
@@ -337,7 +340,7 @@ def set_tier(
     tz: TzOpt = "UTC",
 ) -> None:
     """Change the customer tier; clocks are re-targeted, keeping the time already spent."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.change_customer_tier(
             box.uow_factory(),
@@ -348,7 +351,7 @@ def set_tier(
             reason=reason,
             expected_version=if_version,
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
 
 
 @app.command("impact")
@@ -361,9 +364,9 @@ def impact(
     tz: TzOpt = "UTC",
 ) -> None:
     """Update how many users are affected (impact rules may fire)."""
-    _zone(tz)  # a bad --tz is refused before anything changes, not after
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
     with container() as box:
         ticket_service.update_impact(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), ticket_id=ticket_id, users_affected=users
         )
-    _show(ticket_id, as_json, tz)
+        _show(box, ticket_id, as_json, zone)
