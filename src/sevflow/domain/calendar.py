@@ -114,6 +114,7 @@ class BusinessCalendar:
 
     @classmethod
     def always_open(cls, name: str = "24x7") -> BusinessCalendar:
+        """A calendar in which every second is business time (zone UTC)."""
         cal = cls(name, "UTC", {day: [(time(0), None)] for day in range(7)})
         cal._always_open = True
         return cal
@@ -124,6 +125,8 @@ class BusinessCalendar:
     # -- public arithmetic -------------------------------------------------------------------
 
     def add(self, start: datetime, seconds: int) -> datetime:
+        """The UTC instant at which ``seconds`` (int >= 0) of business time have passed after the
+        aware ``start``; exact to the microsecond; a deadline at a window's end is that end."""
         # The hot path of every SLA computation: helpers are inlined on purpose.
         try:
             t = (start - _EPOCH) // _US
@@ -159,6 +162,7 @@ class BusinessCalendar:
         return yr, target
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
+        """Whole business seconds in ``[start, end)`` (floored); 0 if ``end <= start``."""
         s, e = _to_us(start, "start"), _to_us(end, "end")
         if e <= s:
             return 0
@@ -173,6 +177,7 @@ class BusinessCalendar:
         return total // _US_PER_S
 
     def is_open(self, at: datetime) -> bool:
+        """Whether ``at`` falls inside a working window (windows are ``[start, end)``)."""
         t = _to_us(at, "at")
         if self._always_open:
             return True
