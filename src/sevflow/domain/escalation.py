@@ -27,6 +27,7 @@ from enum import StrEnum
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.intake import matches_keywords
 from sevflow.domain.policy import ActionKind, Rule, Trigger
+from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing
 from sevflow.domain.tickets import Ticket
 
@@ -80,7 +81,37 @@ def _static_conditions_hold(when: Trigger, t: Ticket) -> bool:
     return not when.keywords or matches_keywords(f"{t.title}\n{t.description}", when.keywords)
 
 
-def _rule_due(rule: Rule, t: Ticket, now: datetime) -> Due | None:
+_Memo = dict[tuple[int, object], tuple[object, datetime | None]]
+"""Calendar results already computed for one ticket under one policy (see ``_at_percent``)."""
+
+
+def _at_percent(t: Ticket, clock: SlaClock, percent: int, memo: _Memo) -> datetime | None:
+    """``clock.instant_at_percent`` on the clock's calendar, remembered in ``memo``. A clock is
+    an immutable value and the calendar a pure function, so the same clock object always has
+    the same answer: a breach and a 100 % rule on one clock share it, and so do the repeated
+    decisions of one ``run_due`` while a firing leaves the clock alone. Keyed by identity (a
+    value hash costs as much as the calendar); the entry holds the clock, so its id stays
+    taken while the memo lives."""
+    hit = memo.get((id(clock), percent))
+    if hit is not None and hit[0] is clock:
+        return hit[1]
+    at = clock.instant_at_percent(t.policy.calendar(clock.calendar), percent)
+    memo[id(clock), percent] = (clock, at)
+    return at
+
+
+def _sla_add(t: Ticket, start: datetime, seconds: int, memo: _Memo) -> datetime:
+    """``start`` plus ``seconds`` of business time on the ticket's SLA calendar, remembered."""
+    calendar = t.policy.calendar(t.sla_target.calendar)
+    hit = memo.get((id(calendar), (start, seconds)))
+    if hit is not None and hit[0] is calendar and hit[1] is not None:
+        return hit[1]
+    at = calendar.add(start, seconds)
+    memo[id(calendar), (start, seconds)] = (calendar, at)
+    return at
+
+
+def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
     when = rule.when
     if not _static_conditions_hold(when, t):
         return None
@@ -89,14 +120,15 @@ def _rule_due(rule: Rule, t: Ticket, now: datetime) -> Due | None:
         key = f"rule:{rule.name}:{when.clock.value}:{clock.epoch}"
         if key in t.fired:
             return None
-        at = clock.instant_at_percent(t.policy.calendar(clock.calendar), when.consumed_percent)
+        at = _at_percent(t, clock, when.consumed_percent, memo)
         return None if at is None else Due(key, DueKind.RULE, at, rule.name)
     if when.minutes_at_tier is not None:
         key = f"rule:{rule.name}:tier{t.tier_visits}"
         if key in t.fired or t.tier_entered_at is None:
             return None
-        cal = t.policy.calendar(t.sla_target.calendar)
-        return Due(key, DueKind.RULE, cal.add(t.tier_entered_at, when.minutes_at_tier * 60), rule.name)
+        return Due(
+            key, DueKind.RULE, _sla_add(t, t.tier_entered_at, when.minutes_at_tier * 60, memo), rule.name
+        )
     key = f"rule:{rule.name}"
     return None if key in t.fired else Due(key, DueKind.RULE, now, rule.name)
 
@@ -107,18 +139,21 @@ def decide(ticket: Ticket, now: datetime) -> Decision:
     Resolved and closed tickets have nothing due. ``now`` is an aware UTC instant. Pure: the
     same ticket and instant always give the same decision.
     """
-    t = ticket
+    return _decide(ticket, now, {})
+
+
+def _decide(t: Ticket, now: datetime, memo: _Memo) -> Decision:
     if not t.status.is_open:
         return Decision((), ())
     dues: list[Due] = []
     for kind, clock in t.clocks.items():
         key = f"breach:{kind.value}:{clock.epoch}"
         if key not in t.fired:
-            at = clock.deadline_at(t.policy.calendar(clock.calendar))
+            at = _at_percent(t, clock, 100, memo)  # = clock.deadline_at(its calendar)
             if at is not None:
                 dues.append(Due(key, DueKind.BREACH, at))
     for rule in t.policy.rules:
-        due = _rule_due(rule, t, now)
+        due = _rule_due(rule, t, now, memo)
         if due is not None:
             dues.append(due)
     if t.owner is not None and not t.owner_accepted and t.owner_assigned_at is not None:
@@ -126,9 +161,8 @@ def decide(ticket: Ticket, now: datetime) -> Decision:
         if key not in t.fired:
             # counted on the ticket's SLA calendar: an office-hours ticket is not passed along
             # the whole chain overnight, a 24x7 one is
-            cal = t.policy.calendar(t.sla_target.calendar)
             limit = t.policy.handoff.accept_within_minutes * 60
-            dues.append(Due(key, DueKind.HANDOFF, cal.add(t.owner_assigned_at, limit)))
+            dues.append(Due(key, DueKind.HANDOFF, _sla_add(t, t.owner_assigned_at, limit, memo)))
     if t.gate is not None:
         key = f"gate:{t.gate.name}:{t.gate.number}:{t.gate.round}"
         dues.append(Due(key, DueKind.GATE, t.gate.due_at))
@@ -148,12 +182,13 @@ def run_due(ticket: Ticket, now: datetime, staffing: Staffing = NOBODY) -> Decis
     single firing, because an action (an escalation, a new owner, a severity change) can make
     other due moments stale or create new ones. Records the events and notifications on the
     ticket; returns the final decision, whose ``upcoming`` are the timers to store."""
+    memo: _Memo = {}
     for _ in range(MAX_FIRINGS):
-        decision = decide(ticket, now)
+        decision = _decide(ticket, now, memo)
         if not decision.due_now:
             return decision
         _fire(ticket, decision.due_now[0], now, staffing)
-    return decide(ticket, now)
+    return _decide(ticket, now, memo)
 
 
 def _fire(t: Ticket, due: Due, now: datetime, staffing: Staffing) -> None:

@@ -30,15 +30,20 @@ class IntakeFacts:
 
 
 @lru_cache(maxsize=4096)
-def _phrase_pattern(keyword: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in keyword.lower().split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+def _phrase_pattern(keyword: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    words = tuple(keyword.lower().split())
+    return words, re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
 
 
 def matches_keywords(text: str, keywords: Iterable[str]) -> bool:
     """True if any keyword or phrase occurs in ``text`` as whole words, case-insensitively."""
     lowered = text.lower()
-    return any(_phrase_pattern(k).search(lowered) for k in keywords)
+    for keyword in keywords:
+        words, pattern = _phrase_pattern(keyword)
+        # the pattern needs every word literally: a cheap substring test rules most keywords out
+        if all(w in lowered for w in words) and pattern.search(lowered):
+            return True
+    return False
 
 
 def rule_matches(rule: SeverityRule, facts: IntakeFacts) -> bool:
