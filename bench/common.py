@@ -284,6 +284,10 @@ def multiply_backlog(engine: Engine, copies: int) -> None:
     if copies <= 0:
         return
     with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # the copies update indexes all over the file: without a big page cache SQLite
+            # spends its time re-reading pages (10 minutes instead of 2 for a million tickets)
+            conn.execute(text("PRAGMA cache_size = -2000000"))
         block = int(conn.execute(text("SELECT max(id) FROM tickets")).scalar_one())
         outbox_block = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one())
         if engine.dialect.name == "postgresql":
