@@ -63,11 +63,11 @@ def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -
     pending events, queued notifications, timers and the owners' load changes -- in bulk, in the
     caller's transaction. Does not commit."""
     new = [c.ticket for c in changes if c.ticket.id is None]
+    stored = [c.ticket for c in changes if c.ticket.id is not None]
     if new:
         uow.tickets.add_many(new)
-    for change in changes:
-        if change.ticket not in new:
-            uow.tickets.save(change.ticket)
+    if stored:
+        uow.tickets.save_many(stored)
     batch = [(c.ticket, list(c.ticket.pending)) for c in changes if c.ticket.pending]
     seqs = uow.events.append_many(batch) if batch else []
     notifications = []

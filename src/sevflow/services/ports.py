@@ -85,6 +85,11 @@ class TicketRepository(Protocol):
         increment ``ticket.version``. Raises ``Conflict`` if somebody saved it first."""
         ...
 
+    def save_many(self, tickets: Sequence[Ticket]) -> None:
+        """``save`` for each ticket in order (one statement where the database allows); the
+        first stale ticket raises ``Conflict`` as ``save`` would."""
+        ...
+
     def list(self, query: TicketFilter) -> list[Ticket]:
         """Tickets matching the filter, ordered by id, at most ``query.limit``."""
         ...

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sevflow.domain.events import Event
+from sevflow.domain.staffing import Staffing
 from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
 from sevflow.services.ports import Clock, TimerRow, UnitOfWork, UnitOfWorkFactory
 
@@ -69,9 +70,15 @@ def tick(uow_factory: UnitOfWorkFactory, *, clock: Clock, limit: int = 200) -> T
 def _fire(u: UnitOfWork, ticket_ids: list[int], now: datetime) -> list[tuple[int, Event]]:
     changes = []
     fired: list[tuple[int, Event]] = []
+    # loads change only when the batch is saved, so every ticket of a service line would read
+    # the same staffing: read it once per line
+    staffings: dict[tuple[str, str], Staffing] = {}
     for ticket in u.tickets.lock_many(ticket_ids):
         before = Before.of(ticket)
-        staffing = staffing_for(u, ticket.policy, ticket.service_line)
+        line = (ticket.policy_version, ticket.service_line)
+        staffing = staffings.get(line)
+        if staffing is None:
+            staffing = staffings[line] = staffing_for(u, ticket.policy, ticket.service_line)
         decision = settle(ticket, now, staffing)
         assert ticket.id is not None
         fired += [(ticket.id, event) for event in ticket.pending]

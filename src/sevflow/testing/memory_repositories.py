@@ -158,6 +158,10 @@ class MemoryTickets(_Repository):
         )
         ticket.version += 1
 
+    def save_many(self, tickets: Sequence[Ticket]) -> None:
+        for ticket in tickets:
+            self.save(ticket)
+
     def list(self, query: TicketFilter) -> list[Ticket]:
         wanted = {
             name: value

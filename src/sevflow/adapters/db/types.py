@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.type_api import _BindProcessorType, _ResultProcessorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -36,14 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if not isinstance(value, datetime):
-            raise TypeError(f"UTCDateTime expects a datetime, got {type(value).__name__}: {value!r}")
-        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            raise NaiveDatetimeError(
-                f"refusing to store the naive datetime {value.isoformat()}: instants must be aware "
-                "(e.g. datetime(2026, 3, 27, 15, 30, tzinfo=UTC) or ...+01:00)"
-            )
-        utc = value.astimezone(UTC)
+        utc = _utc(value)
         return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -52,3 +46,44 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    # SQLite: every timer, event and outbox row carries instants, so the two steps (the methods
+    # above, then SQLAlchemy's DATETIME string conversion) are fused into one function each way.
+    # Same text as DATETIME's default storage format ("2026-03-27 14:30:00.000000"), same parse.
+
+    def bind_processor(self, dialect: Dialect) -> _BindProcessorType[datetime] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> _ResultProcessorType[datetime] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            parsed = datetime.fromisoformat(value)
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+        return process
+
+
+def _utc(value: datetime) -> datetime:
+    """``value`` in UTC; refuses anything but an aware ``datetime``."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"UTCDateTime expects a datetime, got {type(value).__name__}: {value!r}")
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise NaiveDatetimeError(
+            f"refusing to store the naive datetime {value.isoformat()}: instants must be aware "
+            "(e.g. datetime(2026, 3, 27, 15, 30, tzinfo=UTC) or ...+01:00)"
+        )
+    return value.astimezone(UTC)

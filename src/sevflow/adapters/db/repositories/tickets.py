@@ -134,6 +134,39 @@ class SqlTicketRepository:
             )
         ticket.version += 1
 
+    def save_many(self, tickets_: Sequence[Ticket]) -> None:
+        if len(tickets_) <= 1 or len({t.id for t in tickets_}) != len(tickets_):
+            for ticket in tickets_:
+                self.save(ticket)
+            return
+        rows = []
+        for ticket in tickets_:
+            if ticket.id is None:
+                raise InvalidInput("cannot save a ticket that was never added; add it first")
+            params = ticket_columns(ticket.to_snapshot())
+            params["b_id"], params["b_expected"] = ticket.id, ticket.version
+            rows.append(params)
+        conn = self._ctx.connection
+        # one executemany; if any row was stale the savepoint undoes it and the tickets are
+        # saved one by one, so the error names the ticket exactly as ``save`` does
+        savepoint = conn.begin_nested()
+        try:
+            written = conn.execute(_SAVE, rows).rowcount
+        except IntegrityError:
+            savepoint.rollback()
+            written = -1
+        else:
+            if written == len(rows):
+                savepoint.commit()
+            else:
+                savepoint.rollback()
+        if written != len(rows):
+            for ticket in tickets_:
+                self.save(ticket)
+            return
+        for ticket in tickets_:
+            ticket.version += 1
+
     def list(self, query: TicketFilter) -> list[Ticket]:
         statement = _LOAD
         c = tickets.c
