@@ -272,3 +272,43 @@ def test_an_escalation_makes_the_previous_owners_handoff_timeout_moot() -> None:
     fired = fire_at(ticket, T0 + timedelta(minutes=15))
     assert [k for k, _ in fired] == ["sla_breached", "rule_fired", "escalated", "assigned"]
     assert (ticket.tier, ticket.owner) == ("L2", "l2-a")
+
+
+def test_time_at_tier_stops_counting_while_the_ticket_waits_on_the_customer() -> None:
+    stuck = Rule("stuck", Trigger(minutes_at_tier=120), (ESCALATE,))
+    ticket = open_ticket(make_policy(rules=(stuck,)))  # Monday 10:00 Berlin
+    ticket.change_status(Status.WAITING_ON_CUSTOMER, now=utc(2026, 1, 5, 10), actor="pat")  # 1 h at L1
+    assert [d for d in decide(ticket, utc(2026, 1, 5, 10)).upcoming if d.rule == "stuck"] == []
+    assert ("escalated", None) not in fire_at(ticket, utc(2026, 1, 6, 15))  # a day later: still L1
+    ticket.change_status(Status.IN_PROGRESS, now=utc(2026, 1, 7, 9), actor="pat")  # Wednesday 10:00
+    [due] = [d for d in decide(ticket, utc(2026, 1, 7, 9)).upcoming if d.rule == "stuck"]
+    assert due.at == utc(2026, 1, 7, 10)  # the second hour, Wednesday 11:00 Berlin
+
+
+def test_an_unaccepted_owner_gets_a_fresh_window_when_the_ticket_is_reopened() -> None:
+    ticket = Ticket.open(
+        make_policy(accept_within=15),
+        now=T0,
+        actor="ana",
+        title="x",
+        service_line="payments",
+        customer="Globex",
+        customer_tier="enterprise",
+    )
+    ticket.change_status(Status.RESOLVED, now=T0 + timedelta(minutes=5), actor="pat")
+    ticket.change_status(Status.IN_PROGRESS, now=T0 + timedelta(days=2), actor="cust")
+    [handoff] = [d for d in decide(ticket, T0 + timedelta(days=2)).upcoming if d.key == "handoff:1"]
+    assert handoff.at == T0 + timedelta(days=2, minutes=15)
+
+
+def test_a_late_worker_keeps_the_gate_schedule_and_skips_the_rounds_it_missed() -> None:
+    ticket = open_ticket(make_policy(gates=(SEV1_GATE,)), severity=Severity.SEV1, severity_reason="site down")
+    # the gate falls due at T0+10; a worker that only looks at T0+13 keeps the 10-minute rhythm
+    fired = fire_at(ticket, T0 + timedelta(minutes=13))
+    assert ("gate_timed_out", "gate:sev1-confirmation:1:0") in fired
+    assert ticket.gate is not None
+    assert ticket.gate.due_at == T0 + timedelta(minutes=20)
+    # a worker down for an hour fires one round, not six, and schedules the next from now
+    fired = fire_at(ticket, T0 + timedelta(minutes=75))
+    assert [k for k, key in fired if k == "gate_timed_out"] == ["gate_timed_out"]
+    assert ticket.gate.due_at == T0 + timedelta(minutes=85)

@@ -100,6 +100,16 @@ def _at_percent(t: Ticket, clock: SlaClock, percent: int, memo: _Memo) -> dateti
     return at
 
 
+def _after_elapsed(t: Ticket, clock: SlaClock, seconds: int, memo: _Memo) -> datetime | None:
+    """``clock.instant_at_elapsed`` (for the tier stopwatch), remembered like ``_at_percent``."""
+    hit = memo.get((id(clock), ("elapsed", seconds)))
+    if hit is not None and hit[0] is clock:
+        return hit[1]
+    at = clock.instant_at_elapsed(t.policy.calendar(clock.calendar), seconds)
+    memo[id(clock), ("elapsed", seconds)] = (clock, at)
+    return at
+
+
 def _sla_add(t: Ticket, start: datetime, seconds: int, memo: _Memo) -> datetime:
     """``start`` plus ``seconds`` of business time on the ticket's SLA calendar, remembered."""
     calendar = t.policy.calendar(t.sla_target.calendar)
@@ -124,11 +134,12 @@ def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
         return None if at is None else Due(key, DueKind.RULE, at, rule.name)
     if when.minutes_at_tier is not None:
         key = f"rule:{rule.name}:tier{t.tier_visits}"
-        if key in t.fired or t.tier_entered_at is None:
+        if key in t.fired:
             return None
-        return Due(
-            key, DueKind.RULE, _sla_add(t, t.tier_entered_at, when.minutes_at_tier * 60, memo), rule.name
-        )
+        # the tier stopwatch counts business time and pauses with the ticket: no escalation for
+        # a ticket that waits on the customer
+        at = _after_elapsed(t, t.tier_clock, when.minutes_at_tier * 60, memo)
+        return None if at is None else Due(key, DueKind.RULE, at, rule.name)
     key = f"rule:{rule.name}"
     return None if key in t.fired else Due(key, DueKind.RULE, now, rule.name)
 
@@ -249,7 +260,10 @@ def _fire_rule(t: Ticket, rule: Rule, due: Due, now: datetime, staffing: Staffin
 def _fire_gate_timeout(t: Ticket, due: Due, now: datetime) -> None:
     assert t.gate is not None
     gate = t.policy.gate(t.gate.name)
-    next_due = now + timedelta(minutes=gate.decide_within_minutes)
+    period = timedelta(minutes=gate.decide_within_minutes)
+    # keep the rhythm from when it was due; a worker that was down skips the rounds it missed
+    # rather than sending them all at once
+    next_due = due.at + period if due.at + period > now else now + period
     event = Event(
         EventKind.GATE_TIMED_OUT,
         now,
