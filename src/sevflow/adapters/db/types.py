@@ -37,7 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        utc = _utc(value)
+        utc = to_utc(value)
         return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -55,12 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        def process(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process
+        return sqlite_text
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> _ResultProcessorType[datetime] | None:
         if dialect.name != "sqlite":
@@ -75,7 +70,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
 
-def _utc(value: datetime) -> datetime:
+def sqlite_text(value: datetime | None) -> str | None:
+    """How an instant is stored on SQLite: naive UTC text, ``2026-03-27 14:30:00.000000``."""
+    if value is None:
+        return None
+    return to_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def to_utc(value: datetime) -> datetime:
     """``value`` in UTC; refuses anything but an aware ``datetime``."""
     if not isinstance(value, datetime):
         raise TypeError(f"UTCDateTime expects a datetime, got {type(value).__name__}: {value!r}")

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.bulk import BulkInsert
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
 from sevflow.adapters.db.tables import ticket_events
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
@@ -19,7 +20,10 @@ from sevflow.domain.records import StoredEvent
 from sevflow.domain.tickets import Ticket
 
 _E = ticket_events.c
-_INSERT = insert(ticket_events)
+_INSERT = BulkInsert(
+    ticket_events,
+    ["ticket_id", "seq", "kind", "at", "actor", "reason", "rule", "key", "policy_version", "data"],
+)
 _LAST_SEQ = (
     select(_E.ticket_id, func.max(_E.seq))
     .where(_E.ticket_id.in_(bindparam("ids", expanding=True)))
@@ -48,33 +52,35 @@ class SqlEventRepository:
     def append_many(self, batch: Sequence[tuple[Ticket, Sequence[Event]]]) -> list[list[int]]:
         ids = [_ticket_id(ticket) for ticket, _ in batch]
         last = self._last_seqs(ids)
-        rows: list[dict[str, object]] = []
+        rows: list[tuple[object, ...]] = []
         seqs: list[list[int]] = []
         for (ticket, events), ticket_id in zip(batch, ids, strict=True):
             ticket_seqs: list[int] = []
             if events:
                 self._ctx.appended_from.setdefault(ticket_id, last[ticket_id] + 1)
+            seq = last[ticket_id]
             for event in events:
-                last[ticket_id] += 1
-                ticket_seqs.append(last[ticket_id])
+                seq += 1
+                ticket_seqs.append(seq)
                 rows.append(
-                    {
-                        "ticket_id": ticket_id,
-                        "seq": last[ticket_id],
-                        "kind": event.kind.value,
-                        "at": require_aware(event.at, "event time"),
-                        "actor": event.actor,
-                        "reason": event.reason,
-                        "rule": event.rule,
-                        "key": event.key,
-                        "policy_version": ticket.policy_version,
-                        "data": dict(event.data),
-                    }
+                    (
+                        ticket_id,
+                        seq,
+                        event.kind.value,
+                        require_aware(event.at, "event time"),
+                        event.actor,
+                        event.reason,
+                        event.rule,
+                        event.key,
+                        ticket.policy_version,
+                        dict(event.data),
+                    )
                 )
+            last[ticket_id] = seq
             seqs.append(ticket_seqs)
         if rows:
             try:
-                self._ctx.connection.execute(_INSERT, rows)
+                _INSERT(self._ctx.connection, rows)
             except IntegrityError as error:
                 raise _translate(error, batch) from error
         self._ctx.last_seq.update(last)

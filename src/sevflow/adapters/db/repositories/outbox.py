@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.bulk import BulkInsert
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
 from sevflow.adapters.db.tables import OUTBOX_PENDING, outbox
 from sevflow.domain.errors import Conflict, NotFound
@@ -22,7 +23,21 @@ from sevflow.domain.policy import Role
 from sevflow.domain.records import OutboxMessage
 
 _O = outbox.c
-_INSERT = insert(outbox)
+_INSERT = BulkInsert(
+    outbox,
+    [
+        "ticket_id",
+        "event_seq",
+        "idempotency_key",
+        "event_kind",
+        "recipients",
+        "payload",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+    ],
+)
 _COUNTS = (
     select(_O.ticket_id, _O.event_seq, func.count())
     .where(tuple_(_O.ticket_id, _O.event_seq).in_(bindparam("pairs", expanding=True)))
@@ -84,21 +99,21 @@ class SqlOutboxRepository:
             n = next_n[ticket_id, event_seq]
             next_n[ticket_id, event_seq] = n + 1
             rows.append(
-                {
-                    "ticket_id": ticket_id,
-                    "event_seq": event_seq,
-                    "idempotency_key": idempotency_key(ticket_id, event_seq, n),
-                    "event_kind": notification.event_kind,
-                    "recipients": list(notification.recipients),
-                    "payload": payload_of(notification),
-                    "status": OUTBOX_PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                    "next_attempt_at": now,
-                }
+                (
+                    ticket_id,
+                    event_seq,
+                    idempotency_key(ticket_id, event_seq, n),
+                    notification.event_kind,
+                    list(notification.recipients),
+                    payload_of(notification),
+                    OUTBOX_PENDING,
+                    0,
+                    now,
+                    now,
+                )
             )
         try:
-            self._ctx.connection.execute(_INSERT, rows)
+            _INSERT(self._ctx.connection, rows)
         except IntegrityError as error:
             if violated(error, "uq_outbox_idempotency_key", "outbox.idempotency_key"):
                 raise Conflict(

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.bulk import BulkInsert, BulkUpdate
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
 from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
 from sevflow.adapters.db.tables import tickets
@@ -36,6 +37,25 @@ _SAVE = (
     .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_expected"))
     .values(version=tickets.c.version + 1)
 )
+_SAVED = (
+    "policy_version",
+    "external_id",
+    "status",
+    "is_open",
+    "severity",
+    "service_line",
+    "customer",
+    "customer_tier",
+    "owner",
+    "tier",
+    "team",
+    "created_at",
+    "updated_at",
+    "state",
+)
+_SAVE_MANY = BulkUpdate(tickets, ["id"], _SAVED, version="version")
+_INSERTED = ("version", *_SAVED)
+_INSERT_PG = BulkInsert(tickets, _INSERTED)
 _VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
 
@@ -86,11 +106,14 @@ class SqlTicketRepository:
             row = ticket_columns(ticket.to_snapshot())
             row["version"] = 1
             rows.append(row)
+        conn = self._ctx.connection
         try:
             if len(rows) == 1:
-                ids = [self._ctx.connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
+                ids = [conn.execute(_INSERT_ONE, rows[0]).scalar_one()]
+            elif self._ctx.is_postgres:
+                ids = _INSERT_PG.pg_returning_ids(conn, [[row[name] for name in _INSERTED] for row in rows])
             else:
-                ids = list(self._ctx.connection.execute(_INSERT_MANY, rows).scalars())
+                ids = list(conn.execute(_INSERT_MANY, rows).scalars())
         except IntegrityError as error:
             raise _translate(error, tickets_) from error
         for ticket, ticket_id in zip(tickets_, ids, strict=True):
@@ -143,15 +166,14 @@ class SqlTicketRepository:
         for ticket in tickets_:
             if ticket.id is None:
                 raise InvalidInput("cannot save a ticket that was never added; add it first")
-            params = ticket_columns(ticket.to_snapshot())
-            params["b_id"], params["b_expected"] = ticket.id, ticket.version
-            rows.append(params)
+            columns = ticket_columns(ticket.to_snapshot())
+            rows.append((ticket.id, ticket.version, *(columns[name] for name in _SAVED)))
         conn = self._ctx.connection
-        # one executemany; if any row was stale the savepoint undoes it and the tickets are
+        # one statement; if any row was stale the savepoint undoes it and the tickets are
         # saved one by one, so the error names the ticket exactly as ``save`` does
         savepoint = conn.begin_nested()
         try:
-            written = conn.execute(_SAVE, rows).rowcount
+            written = _SAVE_MANY(conn, rows)
         except IntegrityError:
             savepoint.rollback()
             written = -1

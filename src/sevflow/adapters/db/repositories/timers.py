@@ -6,13 +6,13 @@ transactions begin with ``BEGIN IMMEDIATE``: the plain select already runs under
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.repositories.bulk import BulkDelete, BulkInsert, BulkUpdate
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.tables import timers
 from sevflow.domain.errors import InvalidInput, NotFound
@@ -24,13 +24,9 @@ _FOR_TICKETS = select(_T.ticket_id, _T.key, _T.due_at).where(
     _T.ticket_id.in_(bindparam("ids", expanding=True))
 )
 _FOR_TICKET = select(_T.ticket_id, _T.key, _T.due_at).where(_T.ticket_id == bindparam("ticket_id"))
-_INSERT = insert(timers)
-_UPDATE = (
-    update(timers)
-    .where(and_(_T.ticket_id == bindparam("b_ticket_id"), _T.key == bindparam("b_key")))
-    .values(due_at=bindparam("b_due_at"))
-)
-_DELETE = delete(timers).where(and_(_T.ticket_id == bindparam("b_ticket_id"), _T.key == bindparam("b_key")))
+_INSERT = BulkInsert(timers, ["ticket_id", "key", "due_at"])
+_UPDATE = BulkUpdate(timers, ["ticket_id", "key"], ["due_at"])
+_DELETE = BulkDelete(timers, ["ticket_id", "key"])
 _DUE = (
     select(_T.ticket_id, _T.key, _T.due_at)
     .where(_T.due_at <= bindparam("now"))
@@ -57,29 +53,29 @@ class SqlTimerRepository:
     def replace_many(self, timers_by_ticket: Mapping[int, Iterable[TimerRow]]) -> None:
         wanted = {tid: schedule(tid, rows) for tid, rows in timers_by_ticket.items()}
         stored = self._stored(list(wanted))
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        deletes: list[dict[str, Any]] = []
+        inserts: list[tuple[int, str, datetime]] = []
+        updates: list[tuple[int, str, datetime]] = []
+        deletes: list[tuple[int, str]] = []
         for ticket_id, want in wanted.items():
             have = stored.get(ticket_id, {})
             for key, due_at in want.items():
                 old = have.get(key)
                 if old is None:
-                    inserts.append({"ticket_id": ticket_id, "key": key, "due_at": due_at})
+                    inserts.append((ticket_id, key, due_at))
                 elif old != due_at:
-                    updates.append({"b_ticket_id": ticket_id, "b_key": key, "b_due_at": due_at})
-            deletes += [{"b_ticket_id": ticket_id, "b_key": key} for key in have if key not in want]
+                    updates.append((ticket_id, key, due_at))
+            deletes += [(ticket_id, key) for key in have if key not in want]
         conn = self._ctx.connection
         if deletes:
-            conn.execute(_DELETE, deletes)
+            _DELETE(conn, deletes)
         if updates:
-            conn.execute(_UPDATE, updates)
+            _UPDATE(conn, updates)
         if inserts:
             try:
-                conn.execute(_INSERT, inserts)
+                _INSERT(conn, inserts)
             except IntegrityError as error:
                 if is_foreign_key_violation(error):
-                    ids = ", ".join(f"#{i}" for i in sorted({r["ticket_id"] for r in inserts}))
+                    ids = ", ".join(f"#{i}" for i in sorted({r[0] for r in inserts}))
                     raise NotFound(f"cannot schedule timers: one of tickets {ids} does not exist") from error
                 raise
 
@@ -119,7 +115,10 @@ def schedule(ticket_id: int, rows: Iterable[TimerRow]) -> Schedule:
             raise InvalidInput(f"timer {row.key!r} belongs to ticket #{row.ticket_id}, not #{ticket_id}")
         if row.key in result:
             raise InvalidInput(f"timer key {row.key!r} is given twice for ticket #{ticket_id}")
-        result[row.key] = require_aware(row.due_at, f"timer {row.key!r} due_at")
+        due_at = row.due_at
+        result[row.key] = (
+            due_at if due_at.tzinfo is UTC else require_aware(due_at, f"timer {row.key!r} due_at")
+        )
     return result
 
 
