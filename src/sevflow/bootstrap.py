@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sevflow.adapters.clock import SystemClock
 from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.locks import worker_lock
-from sevflow.adapters.db.schema import migrate
+from sevflow.adapters.db.schema import migrate_if_behind
 from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.config import Settings
 from sevflow.policy.loader import load_policy
@@ -60,7 +60,7 @@ def build_container(
     unit-of-work factory and the clock. Nothing is created at import time."""
     engine = make_engine(settings.database_url)
     if migrate_schema:
-        migrate(engine)
+        migrate_if_behind(engine)
     return Container(
         settings=settings,
         clock=clock or SystemClock(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sevflow.domain.errors import NotFound
 from sevflow.domain.policy import Policy
 from sevflow.services.ports import Clock, UnitOfWork
 
@@ -12,14 +11,11 @@ def activate_policy(uow: UnitOfWork, *, clock: Clock, policy: Policy, source_tex
     active version changed. Tickets already open keep the version they were opened under."""
     now = clock.now()
     with uow:
-        try:
-            if uow.policies.active().version == policy.version:
-                return False
-        except NotFound:
-            pass
-        uow.policies.add(policy, source_text, now=now, activate=True)
+        changed = uow.policies.active_version() != policy.version
+        # stored either way, so the parsed object is reused instead of re-parsing the source
+        uow.policies.add(policy, source_text, now=now, activate=changed)
         uow.commit()
-    return True
+    return changed
 
 
 def active_policy(uow: UnitOfWork) -> Policy:

@@ -47,7 +47,8 @@ class Clock(Protocol):
 
 class PolicyRepository(Protocol):
     def add(self, policy: Policy, source_text: str, *, now: datetime, activate: bool) -> None:
-        """Store a policy version (idempotent per version) and optionally make it active."""
+        """Store a policy version (idempotent per version) and optionally make it active. The
+        ``policy`` object is what later ``get`` calls return for that version (no re-parse)."""
         ...
 
     def get(self, version: str) -> Policy:
@@ -56,6 +57,10 @@ class PolicyRepository(Protocol):
 
     def active(self) -> Policy:
         """The active policy; raises ``NotFound`` if none was stored yet."""
+        ...
+
+    def active_version(self) -> str | None:
+        """The active policy's version (no parsing), or ``None`` if none is active yet."""
         ...
 
 

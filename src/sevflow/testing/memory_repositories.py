@@ -62,6 +62,9 @@ class MemoryPolicies(_Repository):
             raise NotFound(f"policy version {version!r} is not stored")
         return record[0]
 
+    def active_version(self) -> str | None:
+        return self._w.active or self._store.active
+
     def active(self) -> Policy:
         version = self._w.active or self._store.active
         if version is None:

@@ -58,6 +58,8 @@ class SqlPolicyRepository:
             )
             self._written.add(version)
             self._local[version] = policy
+        elif version not in self._cache:
+            self._local[version] = policy  # already stored: share this parse once we commit
         if activate:
             try:
                 conn.execute(_DEACTIVATE, {"b_version": version})
@@ -82,6 +84,10 @@ class SqlPolicyRepository:
         if version in self._written:
             return self._local.setdefault(version, policy)
         return self._cache.setdefault(version, policy)
+
+    def active_version(self) -> str | None:
+        version = self._ctx.connection.execute(_ACTIVE).scalar()
+        return None if version is None else str(version)
 
     def active(self) -> Policy:
         version = self._ctx.connection.execute(_ACTIVE).scalar()
