@@ -8,7 +8,12 @@ from sevflow.entrypoints.cli import agent_cmd, demo_cmd, init_cmd, policy_cmd, s
 
 app = typer.Typer(
     name="sevflow",
-    help="Severity-based support-ticket escalation: policy as code, SLA clocks, timers to the second.",
+    help=(
+        "Severity-based support-ticket escalation: policy as code, SLA clocks, timers to the second.\n\n"
+        "Settings come from the environment: SEVFLOW_DATABASE_URL (default sqlite:///sevflow.db) and "
+        "SEVFLOW_POLICY_PATH (default sevflow-policy.yaml). Start with `sevflow init`, or see it work "
+        "with `sevflow demo`."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
