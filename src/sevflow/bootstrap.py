@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.locks import worker_lock
 from sevflow.adapters.db.schema import migrate_if_behind
 from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
+from sevflow.adapters.db.wakeup import Wakeup, wakeup_for
 from sevflow.config import Settings
 from sevflow.policy.loader import load_policy
 from sevflow.services.policies import activate_policy
@@ -39,6 +41,11 @@ class Container:
         """SQLite runs one worker: a file lock next to the database while running (a second
         worker gets ``WorkerLockError``). PostgreSQL workers coordinate through row locks."""
         return worker_lock(self.engine.url)
+
+    def wakeup(self, event: threading.Event | None = None) -> Wakeup:
+        """How the worker learns of changes while it sleeps: PostgreSQL ``LISTEN`` (changes from
+        any process), else the in-process ``event``."""
+        return wakeup_for(self.engine.url, event)
 
     def sync_policy(self, path: Path | None = None) -> bool:
         """Load the policy file (default: the settings' ``policy_path``) and activate it if its

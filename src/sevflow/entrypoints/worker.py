@@ -1,13 +1,15 @@
 """The timer worker: fire due timers, then sleep until the next due moment.
 
 It never scans tickets on a fixed period. After each tick it asks for the earliest scheduled
-``due_at`` (an index lookup) and sleeps until then -- or at most ``max_sleep`` seconds, so
-timers written by other processes are noticed promptly -- or until ``wake`` is set by a
-change made in the same process.
+``due_at`` (an index lookup) and sleeps until then, or until woken by a change: on PostgreSQL
+any process's committed timer change (``LISTEN``), on SQLite a change in the same process
+(``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
+notices timers written by another process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,9 +49,8 @@ def run_worker(
     (``WorkerLockError``). Returns counts (and, if asked, every timer's lateness in seconds)."""
     batch = batch_size or container.settings.worker_batch_size
     nap = max_sleep or container.settings.worker_max_sleep_seconds
-    wake = wake or threading.Event()
     stats = WorkerStats()
-    with container.worker_lock():
+    with container.worker_lock(), contextlib.closing(container.wakeup(wake)) as wakeup:
         while not stop.is_set():
             result = tick(container.uow_factory, clock=container.clock, limit=batch)
             if result.claimed:
@@ -62,7 +63,6 @@ def run_worker(
             wait = nap
             if upcoming is not None:
                 wait = min(wait, (upcoming - container.clock.now()).total_seconds())
-            if wait > 0:
-                wake.wait(wait)
-                wake.clear()
+            if wait > 0 and not stop.is_set():
+                wakeup.wait(wait)
     return stats

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
 from sevflow.adapters.db.repositories.bulk import BulkDelete, BulkInsert, BulkUpdate
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.tables import timers
+from sevflow.adapters.db.wakeup import WAKEUP_CHANNEL
 from sevflow.domain.errors import InvalidInput, NotFound
 from sevflow.domain.instants import require_aware
 from sevflow.domain.records import TimerRow
@@ -39,6 +40,9 @@ _NEXT = select(func.min(_T.due_at))
 _CHUNK = 500  # ids per IN (...) list
 
 Schedule = dict[str, datetime]
+
+
+_NOTIFY = text(f"SELECT pg_notify('{WAKEUP_CHANNEL}', '')")
 
 
 class SqlTimerRepository:
@@ -78,6 +82,10 @@ class SqlTimerRepository:
                     ids = ", ".join(f"#{i}" for i in sorted({r[0] for r in inserts}))
                     raise NotFound(f"cannot schedule timers: one of tickets {ids} does not exist") from error
                 raise
+        if (inserts or updates) and conn.dialect.name == "postgresql":
+            # wakes sleeping workers when this transaction commits (PostgreSQL delivers one
+            # notification per transaction however often it is sent)
+            conn.execute(_NOTIFY)
 
     def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
         statement = _DUE_SKIP_LOCKED if self._ctx.is_postgres else _DUE
