@@ -44,6 +44,7 @@ def run_worker(
     keep_lateness: bool = False,
     batch_size: int | None = None,
     max_sleep: float | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> WorkerStats:
     """Run until ``stop`` is set. On SQLite, refuses to start if another worker holds the lock
     (``WorkerLockError``). Returns counts (and, if asked, every timer's lateness in seconds)."""
@@ -51,6 +52,8 @@ def run_worker(
     nap = max_sleep or container.settings.worker_max_sleep_seconds
     stats = WorkerStats()
     with container.worker_lock(), contextlib.closing(container.wakeup(wake)) as wakeup:
+        if on_start is not None:
+            on_start()  # the lock is held: this worker really runs
         while not stop.is_set():
             result = tick(container.uow_factory, clock=container.clock, limit=batch)
             if result.claimed:

@@ -43,6 +43,14 @@ def worker(
                 out.print(render.fired_line(ticket_id, event))
 
     with container() as box:
-        out.print(f"sevflow worker on {box.engine.url.render_as_string(hide_password=True)} — Ctrl-C to stop")
-        stats = run_worker(box, stop=stop, wake=wake, on_tick=on_tick, batch_size=batch, max_sleep=max_sleep)
+        where = box.engine.url.render_as_string(hide_password=True)
+        stats = run_worker(
+            box,
+            stop=stop,
+            wake=wake,
+            on_tick=on_tick,
+            batch_size=batch,
+            max_sleep=max_sleep,
+            on_start=lambda: out.print(f"sevflow worker on {where} — Ctrl-C to stop"),
+        )
     out.print(f"stopped: {stats.fired} timers fired, {stats.events} events recorded, {stats.failed} failures")
