@@ -422,6 +422,22 @@ def restore_agent_loads(engine: Engine, loads: dict[str, int]) -> None:
             )
 
 
+def analyze(target: Target) -> None:
+    """``ANALYZE`` the database, as after any bulk load (autovacuum would do it a little later
+    on PostgreSQL): without statistics PostgreSQL's planner scans whole tables for the
+    ``ticket_id IN (...)`` lookups of a tick."""
+    engine = make_engine(target.url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
