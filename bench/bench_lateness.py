@@ -71,6 +71,21 @@ P99_TARGET_S = 1.0
 RSS_TARGET_MB = 300
 
 
+def seeding_rate(target: Target, args: argparse.Namespace) -> float:
+    """Tickets/s at which ``seed_load`` will open the load: a pilot of 20 groups on a fake
+    clock in 2031 (removed again by the caller's clean-up)."""
+    clock = FakeClock(datetime(2031, 3, 4, 9, tzinfo=UTC))
+    box = build_container(Settings(database_url=target.url), clock=clock, migrate_schema=False)
+    try:
+        started = time.perf_counter()
+        for start in range(0, 20 * args.group, args.group):
+            requests = [around_the_clock_request(i) for i in range(start, start + args.group)]
+            open_tickets(box.uow_factory(), clock=clock, actor=ACTOR, requests=requests)
+        return 20 * args.group / (time.perf_counter() - started)
+    finally:
+        box.close()
+
+
 def seed_load(target: Target, args: argparse.Namespace, lead: float) -> tuple[datetime, int, float]:
     """Open the load tickets so that their handoffs fall due from ``now + lead`` on. Returns
     (first due instant, tickets, seconds the seeding took)."""
@@ -126,8 +141,12 @@ def one_run(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     engine = make_engine(target.url)
     loads = agent_loads(engine)
     remove_tickets_above(engine, args.backlog)
-    lead = args.lead
     try:
+        lead = args.lead
+        if lead is None:
+            rate = seeding_rate(target, args)
+            remove_tickets_above(engine, args.backlog)
+            lead = 5 + 1.3 * args.rate * args.duration / rate
         while True:
             first_due, count, seconds = seed_load(target, args, lead)
             margin = (first_due - datetime.now(UTC)).total_seconds()
@@ -183,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--group", type=int, default=10, help="tickets per open_tickets call (same due instant)"
     )
     parser.add_argument(
-        "--lead", type=float, default=20, help="seconds from the start of seeding to the first due"
+        "--lead", type=float, help="seconds from the start of seeding to the first due (default: measured)"
     )
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--fresh-backlog", action="store_true", help="rebuild the cached backlogs")
