@@ -74,7 +74,9 @@ def sqlite_text(value: datetime | None) -> str | None:
     """How an instant is stored on SQLite: naive UTC text, ``2026-03-27 14:30:00.000000``."""
     if value is None:
         return None
-    return to_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = to_utc(value)
+    return value.isoformat(" ", "microseconds")[:-6]  # without the "+00:00"
 
 
 def to_utc(value: datetime) -> datetime:

@@ -17,7 +17,7 @@ these statements bypass SQLAlchemy's per-row type processing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Integer, Table, TextClause, text
@@ -58,13 +58,21 @@ class Columns:
         self.names = tuple(names)
         self.kinds = tuple(_kind(table, name) for name in self.names)
 
-    def sqlite_rows(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
-        convert: list[Callable[[Any], Any] | None] = [
-            sqlite_text if k == "instant" else _dumps if k == "json" else None for k in self.kinds
+    def sqlite_rows(self, rows: Sequence[Row]) -> Sequence[Row]:
+        convert = [
+            (i, sqlite_text if kind == "instant" else _dumps)
+            for i, kind in enumerate(self.kinds)
+            if kind in ("instant", "json")
         ]
-        if not any(convert):
-            return [tuple(row) for row in rows]
-        return [tuple(v if f is None else f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
+        if not convert:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, f in convert:
+                values[i] = f(values[i])
+            converted.append(tuple(values))
+        return converted
 
     def pg_document(self, rows: Sequence[Row], *, ordinal: str | None = None) -> dict[str, str]:
         """The ``:rows`` parameter of ``pg_source``: the rows as one JSON array of objects
@@ -99,6 +107,33 @@ class BulkInsert:
         self._sql: dict[str, str] = {}
         self._pg: TextClause | None = None
         self._pg_returning: TextClause | None = None
+
+    def returning_ids(self, conn: Connection, rows: Sequence[Row]) -> list[int]:
+        """Insert and return the generated ``id`` of each row, in row order. The rows are
+        inserted in their order, so the key counter hands out increasing ids in that order and
+        sorting the returned ids restores it -- the same correlation SQLAlchemy's own bulk
+        insert relies on for integer keys. PostgreSQL: one JSON parameter; SQLite: multi-row
+        ``VALUES ... RETURNING`` of up to 30,000 parameters (its limit is 32,766)."""
+        if conn.dialect.name == "postgresql":
+            return self.pg_returning_ids(conn, rows)
+        cols = self.columns
+        q = conn.dialect.identifier_preparer.quote
+        head = f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) VALUES "
+        one = f"({', '.join('?' for _ in cols.names)})"
+        ids: list[int] = []
+        converted = cols.sqlite_rows(rows)
+        # SQLite allows 32,766 parameters per statement
+        per = max(1, 30_000 // len(cols.names))
+        for start in range(0, len(converted), per):
+            chunk = converted[start : start + per]
+            sql = head + ", ".join(one for _ in chunk) + " RETURNING id"
+            params = tuple(v for row in chunk for v in row)
+            ids += sorted(id_ for (id_,) in conn.exec_driver_sql(sql, params))
+        if len(ids) != len(rows):
+            raise RuntimeError(
+                f"inserted {len(rows)} rows into {cols.table.name} but got {len(ids)} ids back"
+            )
+        return ids
 
     def pg_returning_ids(self, conn: Connection, rows: Sequence[Row]) -> list[int]:
         """PostgreSQL only: insert and return the generated ``id`` of each row, in row order.

@@ -31,7 +31,6 @@ _MANY = _LOAD.where(tickets.c.id.in_(bindparam("ids", expanding=True)))
 # in id order, so two workers locking overlapping sets cannot deadlock
 _LOCK_MANY = _MANY.order_by(tickets.c.id).with_for_update(skip_locked=True)
 _INSERT_ONE = insert(tickets).returning(tickets.c.id)
-_INSERT_MANY = insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True)
 _SAVE = (
     update(tickets)
     .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_expected"))
@@ -55,7 +54,7 @@ _SAVED = (
 )
 _SAVE_MANY = BulkUpdate(tickets, ["id"], _SAVED, version="version")
 _INSERTED = ("version", *_SAVED)
-_INSERT_PG = BulkInsert(tickets, _INSERTED)
+_INSERT_MANY = BulkInsert(tickets, _INSERTED)
 _VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
 
@@ -110,10 +109,8 @@ class SqlTicketRepository:
         try:
             if len(rows) == 1:
                 ids = [conn.execute(_INSERT_ONE, rows[0]).scalar_one()]
-            elif self._ctx.is_postgres:
-                ids = _INSERT_PG.pg_returning_ids(conn, [[row[name] for name in _INSERTED] for row in rows])
             else:
-                ids = list(conn.execute(_INSERT_MANY, rows).scalars())
+                ids = _INSERT_MANY.returning_ids(conn, [[row[name] for name in _INSERTED] for row in rows])
         except IntegrityError as error:
             raise _translate(error, tickets_) from error
         for ticket, ticket_id in zip(tickets_, ids, strict=True):
