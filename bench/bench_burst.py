@@ -91,15 +91,15 @@ def seed(kind: str, args: argparse.Namespace) -> Target:
         engine = make_engine(target.url)
         try:
             with engine.connect() as conn:
-                ready = conn.execute(
+                due = conn.execute(
                     text("SELECT count(*) FROM timers WHERE due_at <= :at"), {"at": burst_instant(args.n)}
-                )
-                if ready.scalar_one() == args.n:
-                    log(f"{kind}: reusing the cached seed {target.url}")
-                    analyze(target)
-                    return target
+                ).scalar_one()
         finally:
             engine.dispose()
+        if due == args.n:
+            log(f"{kind}: reusing the cached seed {target.url}")
+            analyze(target)
+            return target
     target = empty_database(kind, name, args)
     clock = FakeClock(OFFICE_MORNING)
     box = container_for(target, clock)
