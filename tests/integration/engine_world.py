@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sevflow.domain.escalation import decide
 from sevflow.domain.policy import Role
-from sevflow.domain.records import OutboxMessage, StoredEvent
+from sevflow.domain.records import OutboxMessage, StoredEvent, TimerRow
 from sevflow.domain.severity import Severity
 from sevflow.domain.tickets import Ticket
 from sevflow.policy.starter import load_starter_policy, starter_policy_text
@@ -125,8 +126,14 @@ class World:
         return [s.event.kind.value for s in self.trail(ticket_id) if s.event.at == at]
 
     def timers(self, ticket_id: int) -> dict[str, datetime]:
+        """The ticket's upcoming due moments as the engine plans them now, after checking that
+        the timer table holds exactly one row for it: the earliest of them."""
         with self.uow_factory() as uow:
-            return {row.key: row.due_at for row in uow.timers.for_ticket(ticket_id)}
+            stored = uow.timers.for_ticket(ticket_id)
+            ticket = uow.tickets.get(ticket_id)
+        plan = decide(ticket, self.clock.now()).upcoming
+        assert stored == [TimerRow(ticket_id, due.key, due.at) for due in plan[:1]]
+        return {due.key: due.at for due in plan}
 
     def outbox(self, ticket_id: int) -> list[OutboxMessage]:
         with self.uow_factory() as uow:

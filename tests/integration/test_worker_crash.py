@@ -23,6 +23,7 @@ from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.bootstrap import build_container
 from sevflow.config import Settings
 from sevflow.domain.errors import WorkerLockError
+from sevflow.domain.escalation import decide
 from sevflow.entrypoints.worker import run_worker
 from sevflow.services.ports import UnitOfWorkFactory
 from sevflow.services.timers import TickResult, tick
@@ -134,8 +135,11 @@ def test_a_worker_killed_before_it_commits_loses_nothing_and_the_next_fires_ever
     before = trails(factory, ids)
     with factory() as uow:
         schedule = {i: uow.timers.for_ticket(i) for i in ids}
-    # due by NOW, per group of four: Sev2 10, Sev1 12, Sev3 enterprise 5, Sev3 standard 1
-    assert sum(1 for rows in schedule.values() for r in rows if r.due_at <= NOW) == 84
+        plans = [decide(uow.tickets.get(i), NOW) for i in ids]
+    # one timer row per ticket, due by NOW; behind them, per group of four, the due moments:
+    # Sev2 10, Sev1 12, Sev3 enterprise 5, Sev3 standard 1
+    assert [len([r for r in rows if r.due_at <= NOW]) for rows in schedule.values()] == [1] * len(ids)
+    assert sum(len(plan.due_now) for plan in plans) == 84
 
     with worker_stuck_before_commit(database_url, ids) as (_, uncommitted):
         if factory.engine.dialect.name == "postgresql":

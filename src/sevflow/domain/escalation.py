@@ -4,7 +4,8 @@
 time-based rules (percent of a clock consumed, time at the current tier), condition rules,
 ownership-handoff timeouts, decision-gate timeouts -- each with the instant it falls due and a
 ``key`` unique per ticket that makes it fire at most once. Those at or before ``now`` are
-``due_now``; the rest are ``upcoming`` and become timer rows.
+``due_now``; the rest are ``upcoming``, in order, and the first of them becomes the ticket's
+one timer row (when it fires, the engine decides afresh and stores the next).
 
 Live running, plan previews, drills and simulation all call this same function, the last two
 with a fake clock that jumps from one ``next_due_at`` to the next.
@@ -192,7 +193,7 @@ def run_due(ticket: Ticket, now: datetime, staffing: Staffing = NOBODY) -> Decis
     """Fire everything due at ``now``, earliest first, each once -- deciding afresh after every
     single firing, because an action (an escalation, a new owner, a severity change) can make
     other due moments stale or create new ones. Records the events and notifications on the
-    ticket; returns the final decision, whose ``upcoming`` are the timers to store."""
+    ticket; returns the final decision, whose first ``upcoming`` is the timer to store."""
     memo: _Memo = {}
     for _ in range(MAX_FIRINGS):
         decision = _decide(ticket, now, memo)

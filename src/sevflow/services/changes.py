@@ -46,7 +46,12 @@ def settle(ticket: Ticket, now: datetime, staffing: Staffing) -> Decision:
 
 
 def timer_rows(ticket_id: int, decision: Decision) -> list[TimerRow]:
-    return [TimerRow(ticket_id, due.key, due.at) for due in decision.upcoming]
+    """The ticket's one timer: its next due moment. The later ones need no row -- when this one
+    fires, the engine decides afresh and stores the next; any change to the ticket does too."""
+    if not decision.upcoming:
+        return []
+    due = decision.upcoming[0]
+    return [TimerRow(ticket_id, due.key, due.at)]
 
 
 @dataclass
