@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from sevflow.domain.events import SYSTEM, Event, EventKind
-from sevflow.domain.intake import matches_keywords
+from sevflow.domain.intake import matches_keywords, searchable_text
 from sevflow.domain.policy import ActionKind, Rule, Trigger
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing
@@ -40,9 +41,9 @@ class DueKind(StrEnum):
     GATE = "gate"
 
 
-@dataclass(frozen=True)
-class Due:
-    """One moment at which something happens to a ticket unless the ticket changes first."""
+class Due(NamedTuple):
+    """One moment at which something happens to a ticket unless the ticket changes first.
+    (A named tuple: ``decide`` makes several per ticket, and a tuple is cheap to build.)"""
 
     key: str
     kind: DueKind
@@ -63,23 +64,16 @@ class Decision:
 _ORDER = {DueKind.BREACH: 0, DueKind.RULE: 1, DueKind.HANDOFF: 2, DueKind.GATE: 3}
 
 
-def _static_conditions_hold(when: Trigger, t: Ticket) -> bool:
-    """The non-time conditions of a trigger, evaluated on the ticket as it is now."""
-    if when.severities is not None and t.severity not in when.severities:
-        return False
-    if when.customer_tiers is not None and t.customer_tier not in when.customer_tiers:
-        return False
-    if when.service_lines is not None and t.service_line not in when.service_lines:
-        return False
-    if when.tiers is not None and t.tier not in when.tiers:
-        return False
+def _other_conditions_hold(when: Trigger, t: Ticket) -> bool:
+    """The non-time conditions of a trigger that ``Policy.rules_for`` has not already checked
+    (severity, customer tier, service line, tier), evaluated on the ticket as it is now."""
     if when.min_users_affected is not None and t.users_affected < when.min_users_affected:
         return False
     if when.min_reopens is not None and t.reopen_count < when.min_reopens:
         return False
     if when.services is not None and not when.services.intersection(t.services):
         return False
-    return not when.keywords or matches_keywords(f"{t.title}\n{t.description}", when.keywords)
+    return not when.keywords or matches_keywords(searchable_text(t.title, t.description), when.keywords)
 
 
 _Memo = dict[tuple[int, object], tuple[object, datetime | None]]
@@ -124,11 +118,11 @@ def _sla_add(t: Ticket, start: datetime, seconds: int, memo: _Memo) -> datetime:
 
 def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
     when = rule.when
-    if not _static_conditions_hold(when, t):
+    if not _other_conditions_hold(when, t):
         return None
     if when.consumed_percent is not None and when.clock is not None:
         clock = t.clocks[when.clock]
-        key = f"rule:{rule.name}:{when.clock.value}:{clock.epoch}"
+        key = f"rule:{rule.name}:{when.clock}:{clock.epoch}"
         if key in t.fired:
             return None
         at = _at_percent(t, clock, when.consumed_percent, memo)
@@ -159,12 +153,12 @@ def _decide(t: Ticket, now: datetime, memo: _Memo) -> Decision:
         return Decision((), ())
     dues: list[Due] = []
     for kind, clock in t.clocks.items():
-        key = f"breach:{kind.value}:{clock.epoch}"
+        key = f"breach:{kind}:{clock.epoch}"
         if key not in t.fired:
             at = _at_percent(t, clock, 100, memo)  # = clock.deadline_at(its calendar)
             if at is not None:
                 dues.append(Due(key, DueKind.BREACH, at))
-    for rule in t.policy.rules:
+    for rule in t.policy.rules_for(t.severity, t.customer_tier, t.service_line, t.tier):
         due = _rule_due(rule, t, now, memo)
         if due is not None:
             dues.append(due)

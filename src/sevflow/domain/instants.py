@@ -29,3 +29,20 @@ def parse_instant(text: str, name: str = "timestamp") -> datetime:
             f"{name} {text!r} is not an ISO-8601 timestamp; expected e.g. 2026-03-27T16:30:00+01:00"
         ) from None
     return require_aware(value, name)
+
+
+_last_iso: tuple[datetime | None, str | None] = (None, None)
+
+
+def iso_text(value: datetime | None) -> str | None:
+    """``value.isoformat()`` (``None`` stays ``None``), for serialising state. Remembers the last
+    instant it formatted: one change stamps many fields with the same ``now`` object."""
+    global _last_iso
+    if value is None:
+        return None
+    last = _last_iso  # one tuple, read and replaced whole: safe across threads
+    if last[0] is value:
+        return last[1]
+    text = value.isoformat()
+    _last_iso = (value, text)
+    return text

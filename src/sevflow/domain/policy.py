@@ -27,6 +27,10 @@ class ClockKind(StrEnum):
     RESOLUTION = "resolution"
 
 
+CLOCK_KINDS = tuple(ClockKind)
+"""The clock kinds in order (iterating the enum itself is slow in a hot loop)."""
+
+
 class Role(StrEnum):
     """Who a notification or a permission refers to."""
 
@@ -99,11 +103,15 @@ class SlaTarget:
     calendar: str
 
     def minutes_for(self, kind: ClockKind) -> int:
-        if kind is ClockKind.FIRST_RESPONSE:
-            return self.first_response_minutes
-        if kind is ClockKind.NEXT_UPDATE:
-            return self.update_minutes
-        return self.resolution_minutes
+        minutes: int = getattr(self, _MINUTES_FIELD[kind])
+        return minutes
+
+
+_MINUTES_FIELD = {
+    ClockKind.FIRST_RESPONSE: "first_response_minutes",
+    ClockKind.NEXT_UPDATE: "update_minutes",
+    ClockKind.RESOLUTION: "resolution_minutes",
+}
 
 
 @dataclass(frozen=True)
@@ -242,9 +250,17 @@ class Policy:
     manual: ManualEscalation
     default_severity: Severity = Severity.SEV3
     _rules_by_name: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+    known_services: frozenset[str] = field(init=False, repr=False, compare=False)
+    """Every affected service any service line names."""
+    _rules_by_context: dict[tuple[Severity, str, str, str], tuple[Rule, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_rules_by_name", {r.name: r for r in self.rules})
+        services = frozenset(s for line in self.service_lines.values() for s in line.services)
+        object.__setattr__(self, "known_services", services)
+        object.__setattr__(self, "_rules_by_context", {})
 
     def service_line(self, name: str) -> ServiceLine:
         try:
@@ -278,6 +294,26 @@ class Policy:
         """The tier after ``tier``, or ``None`` at the top of the chain."""
         index = self.tier_index(tier)
         return self.tiers[index + 1] if index + 1 < len(self.tiers) else None
+
+    def rules_for(
+        self, severity: Severity, customer_tier: str, service_line: str, tier: str
+    ) -> tuple[Rule, ...]:
+        """The rules, in policy order, whose severity, customer-tier, service-line and tier
+        conditions hold for a ticket with these values; the caller checks the others.
+        Remembered per combination (the policy is immutable)."""
+        context = (severity, customer_tier, service_line, tier)
+        rules = self._rules_by_context.get(context)
+        if rules is None:
+            rules = tuple(
+                r
+                for r in self.rules
+                if (r.when.severities is None or severity in r.when.severities)
+                and (r.when.customer_tiers is None or customer_tier in r.when.customer_tiers)
+                and (r.when.service_lines is None or service_line in r.when.service_lines)
+                and (r.when.tiers is None or tier in r.when.tiers)
+            )
+            self._rules_by_context[context] = rules
+        return rules
 
     def rule(self, name: str) -> Rule:
         return self._rules_by_name[name]

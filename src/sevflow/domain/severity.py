@@ -18,7 +18,7 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """1 for Sev1 ... 4 for Sev4."""
-        return int(self.value[3])
+        return _RANK[self]
 
     def is_more_urgent_than(self, other: Severity) -> bool:
         return self.rank < other.rank
@@ -37,4 +37,7 @@ class Severity(StrEnum):
 
     @classmethod
     def most_urgent(cls, *severities: Severity) -> Severity:
-        return min(severities, key=lambda s: s.rank)
+        return min(severities, key=_RANK.__getitem__)
+
+
+_RANK = {s: int(s.value[3]) for s in Severity}

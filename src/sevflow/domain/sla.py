@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from sevflow.domain.calendar import BusinessCalendar
+from sevflow.domain.instants import iso_text
 from sevflow.domain.policy import ClockKind
 
 
@@ -211,10 +212,10 @@ class SlaClock:
             "target_seconds": self.target_seconds,
             "calendar": self.calendar,
             "consumed_seconds": self.consumed_seconds,
-            "running_since": _iso(self.running_since),
-            "paused_since": _iso(self.paused_since),
+            "running_since": iso_text(self.running_since),
+            "paused_since": iso_text(self.paused_since),
             "paused_seconds": self.paused_seconds,
-            "stopped_at": _iso(self.stopped_at),
+            "stopped_at": iso_text(self.stopped_at),
             "epoch": self.epoch,
         }
 
@@ -231,10 +232,6 @@ class SlaClock:
             stopped_at=_parse(data.get("stopped_at")),
             epoch=int(data.get("epoch", 0)),
         )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _parse(value: Any) -> datetime | None:

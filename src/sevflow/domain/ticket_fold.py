@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.gates import GateState
-from sevflow.domain.policy import ClockKind
+from sevflow.domain.policy import CLOCK_KINDS, ClockKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.status import Status
@@ -41,7 +41,8 @@ def _on_created(t: Ticket, e: Event) -> None:
     t.tier_clock = SlaClock.stopwatch(target_calendar(t), e.at, paused=False)
     target = t.policy.target(t.severity, t.customer_tier)
     t.clocks = {
-        kind: SlaClock.start(kind, target.minutes_for(kind) * 60, target.calendar, e.at) for kind in ClockKind
+        kind: SlaClock.start(kind, target.minutes_for(kind) * 60, target.calendar, e.at)
+        for kind in CLOCK_KINDS
     }
 
 

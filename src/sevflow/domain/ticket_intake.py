@@ -50,7 +50,7 @@ def open_ticket(
     customer = text_field(customer, "customer", required=True)
     if users_affected < 0:
         raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
-    known = {s for sl in policy.service_lines.values() for s in sl.services}
+    known = policy.known_services
     services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
     unknown = [s for s in services if s not in known]
     if unknown:

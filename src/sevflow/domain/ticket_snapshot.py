@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sevflow.domain.gates import GateState
+from sevflow.domain.instants import iso_text
 from sevflow.domain.policy import ClockKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def to_snapshot(t: Ticket) -> dict[str, Any]:
     """Everything needed to rebuild the ticket without replaying events (JSON-compatible)."""
-    iso = _iso
+    iso = iso_text
     return {
         "id": t.id,
         "version": t.version,
@@ -108,10 +109,6 @@ def load_snapshot(t: Ticket, data: Mapping[str, Any]) -> None:
         t.tier_clock = SlaClock.stopwatch(calendar, t.tier_entered_at, paused=False)
     t.fired = set(data["fired"])
     t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _parse(value: Any) -> datetime | None:

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from sevflow.adapters.db.types import json_text
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 SQLITE_BEGIN = "sevflow_sqlite_begin"
@@ -44,11 +46,12 @@ def make_engine(url: str | URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, **overrides)
+        engine = create_engine(parsed, **{"json_serializer": json_text, **overrides})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     if parsed.get_backend_name() == "postgresql":
         options: dict[str, Any] = {
+            "json_serializer": json_text,
             "pool_size": 10,
             "max_overflow": 20,
             "pool_timeout": 30,

@@ -11,6 +11,7 @@ import typer
 
 from sevflow.entrypoints.cli import render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
+from sevflow.entrypoints.process import settle_heap
 from sevflow.entrypoints.worker import run_worker
 from sevflow.services.timers import TickResult
 
@@ -44,6 +45,7 @@ def worker(
 
     with container() as box:
         where = box.engine.url.render_as_string(hide_password=True)
+        settle_heap()
         stats = run_worker(
             box,
             stop=stop,

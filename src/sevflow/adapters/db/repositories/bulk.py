@@ -8,7 +8,7 @@ turned back into typed rows by ``json_to_recordset`` -- psycopg's ``executemany`
 Bind/Execute per row and works through each in Python (25-30 us of client CPU a row), multi-row
 ``VALUES`` pages are re-parsed by psycopg on every call (too many parameters for its statement
 cache), and arrays of text are escaped element by element; ``json.dumps`` and the server's JSON
-parser are both C. Instants travel as ISO text with their offset, JSON values nested as they are.
+parser are both C (orjson). Instants travel as ISO text with their offset, JSON values nested as they are.
 
 Values are converted here the way the column types would (``UTCDateTime``, ``JSON``), because
 these statements bypass SQLAlchemy's per-row type processing.
@@ -16,13 +16,12 @@ these statements bypass SQLAlchemy's per-row type processing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Integer, Table, TextClause, text
 
-from sevflow.adapters.db.types import UTCDateTime, sqlite_text, to_utc
+from sevflow.adapters.db.types import UTCDateTime, json_text, sqlite_text, to_utc
 
 Row = Sequence[Any]
 
@@ -43,7 +42,7 @@ def _kind(table: Table, column: str) -> str:
 
 
 def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else json_text(value)
 
 
 def _iso(value: Any) -> str | None:
@@ -88,7 +87,7 @@ class Columns:
             if ordinal is not None:
                 item[ordinal] = n
             objects.append(item)
-        return {"rows": json.dumps(objects)}
+        return {"rows": json_text(objects)}
 
     def pg_source(self, alias: str = "v", *, ordinal: str | None = None) -> tuple[str, dict[str, str]]:
         """``json_to_recordset(:rows) AS v(c0 type, ...)`` and, per column, its value in SQL."""

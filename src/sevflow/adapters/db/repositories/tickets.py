@@ -7,7 +7,6 @@ Core statements only (no ORM): a ticket is one row, written with optimistic lock
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -20,7 +19,6 @@ from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
 from sevflow.adapters.db.tables import tickets
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.records import TicketFilter
-from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
 
 _LOAD_COLUMNS = (tickets.c.id, tickets.c.version, tickets.c.policy_version, tickets.c.state)
@@ -59,29 +57,28 @@ _VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
 
 
-def ticket_columns(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """The row for a ticket snapshot (without ``id`` and ``version``)."""
-    created_at, updated_at = snapshot["created_at"], snapshot["updated_at"]
-    if created_at is None or updated_at is None:
+def ticket_columns(ticket: Ticket) -> dict[str, Any]:
+    """The row for a ticket, its snapshot in ``state`` (without ``id`` and ``version``)."""
+    if ticket.created_at is None or ticket.updated_at is None:
         raise InvalidInput(
             "cannot store a ticket that was never opened (it has no created_at); "
             "create it with Ticket.open(...)"
         )
     return {
-        "policy_version": snapshot["policy_version"],
-        "external_id": snapshot["external_id"],
-        "status": snapshot["status"],
-        "is_open": Status(snapshot["status"]).is_open,
-        "severity": snapshot["severity"],
-        "service_line": snapshot["service_line"],
-        "customer": snapshot["customer"],
-        "customer_tier": snapshot["customer_tier"],
-        "owner": snapshot["owner"],
-        "tier": snapshot["tier"],
-        "team": snapshot["team"],
-        "created_at": datetime.fromisoformat(created_at),
-        "updated_at": datetime.fromisoformat(updated_at),
-        "state": snapshot,
+        "policy_version": ticket.policy_version,
+        "external_id": ticket.external_id,
+        "status": ticket.status.value,
+        "is_open": ticket.status.is_open,
+        "severity": ticket.severity.value,
+        "service_line": ticket.service_line,
+        "customer": ticket.customer,
+        "customer_tier": ticket.customer_tier,
+        "owner": ticket.owner,
+        "tier": ticket.tier,
+        "team": ticket.team,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "state": ticket.to_snapshot(),
     }
 
 
@@ -102,7 +99,7 @@ class SqlTicketRepository:
         for ticket in tickets_:
             if ticket.id is not None:
                 raise InvalidInput(f"ticket #{ticket.id} was already added; save it instead")
-            row = ticket_columns(ticket.to_snapshot())
+            row = ticket_columns(ticket)
             row["version"] = 1
             rows.append(row)
         conn = self._ctx.connection
@@ -138,7 +135,7 @@ class SqlTicketRepository:
     def save(self, ticket: Ticket) -> None:
         if ticket.id is None:
             raise InvalidInput("cannot save a ticket that was never added; add it first")
-        params = ticket_columns(ticket.to_snapshot())
+        params = ticket_columns(ticket)
         params["b_id"], params["b_expected"] = ticket.id, ticket.version
         try:
             result = self._ctx.connection.execute(_SAVE, params)
@@ -163,7 +160,7 @@ class SqlTicketRepository:
         for ticket in tickets_:
             if ticket.id is None:
                 raise InvalidInput("cannot save a ticket that was never added; add it first")
-            columns = ticket_columns(ticket.to_snapshot())
+            columns = ticket_columns(ticket)
             rows.append((ticket.id, ticket.version, *(columns[name] for name in _SAVED)))
         conn = self._ctx.connection
         # one statement; if any row was stale the savepoint undoes it and the tickets are
