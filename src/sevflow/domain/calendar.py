@@ -68,6 +68,7 @@ _US_PER_S = 1_000_000
 _US_PER_YEAR = 31_556_952 * _US_PER_S  # mean Gregorian year: a first guess, corrected by the tables
 _FIRST_YEAR, _LAST_YEAR = 2, 9998
 _EMPTY_YEARS_LIMIT = 30
+_ADDED_MEMO = 4096  # answers of ``add`` remembered per calendar
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -111,6 +112,7 @@ class BusinessCalendar:
             self._fixed_holidays = _checked_dates(name, holidays)
         self._years: dict[int, _Year] = {}
         self._recent = _NO_YEAR
+        self._added: dict[tuple[datetime, int], datetime] = {}
 
     @classmethod
     def always_open(cls, name: str = "24x7") -> BusinessCalendar:
@@ -127,6 +129,21 @@ class BusinessCalendar:
     def add(self, start: datetime, seconds: int) -> datetime:
         """The UTC instant at which ``seconds`` (int >= 0) of business time have passed after the
         aware ``start``; exact to the microsecond; a deadline at a window's end is that end."""
+        # Tickets opened together share their clocks' starts and targets: the last few thousand
+        # answers are remembered (a pure function of the arguments; cleared when full).
+        if type(seconds) is not int:  # refused or converted by _add, never remembered
+            return self._add(start, seconds)
+        added = self._added
+        hit = added.get((start, seconds))
+        if hit is not None:
+            return hit
+        at = self._add(start, seconds)
+        if len(added) >= _ADDED_MEMO:
+            added.clear()
+        added[start, seconds] = at
+        return at
+
+    def _add(self, start: datetime, seconds: int) -> datetime:
         # The hot path of every SLA computation: helpers are inlined on purpose.
         try:
             t = (start - _EPOCH) // _US

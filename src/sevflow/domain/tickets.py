@@ -28,6 +28,8 @@ from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
 from sevflow.domain.text import reason_text, text_field
 
+_UNSET_STOPWATCH = SlaClock.stopwatch("", datetime.min.replace(tzinfo=UTC), paused=True)
+
 
 class Ticket:
     """A support ticket driven through its policy. See the module docstring."""
@@ -60,9 +62,7 @@ class Ticket:
         self.tier_entered_at: datetime | None = None
         self.tier_visits = 0
         # business time at the current tier, paused with the SLA clocks (time-at-tier rules)
-        self.tier_clock = SlaClock.stopwatch(
-            "", datetime.min.replace(tzinfo=UTC), paused=True
-        )  # set at creation
+        self.tier_clock = _UNSET_STOPWATCH  # set at creation
         self.reopen_count = 0
         self.escalation_count = 0
         self.created_at: datetime | None = None
