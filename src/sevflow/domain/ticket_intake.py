@@ -4,18 +4,83 @@ clocks, choose the owner and open a decision gate when the severity needs one.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.events import SYSTEM, Event, EventKind
-from sevflow.domain.intake import IntakeFacts, propose_severity
+from sevflow.domain.intake import IntakeFacts, Proposal, propose_severity
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.text import reason_text, text_field
 
 if TYPE_CHECKING:
+    from sevflow.domain.policy import Policy
     from sevflow.domain.tickets import Ticket
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A new ticket's fields, checked against the policy, and the severity it opens with."""
+
+    title: str
+    description: str
+    customer: str
+    services: tuple[str, ...]
+    severity: Severity
+    source: str
+    """``rules`` (proposed by intake rules), ``default`` or ``declared`` by the caller."""
+    proposal: Proposal
+    reason: str | None
+
+
+def check_intake(
+    policy: Policy,
+    *,
+    title: str,
+    service_line: str,
+    customer: str,
+    customer_tier: str,
+    description: str = "",
+    services: Iterable[str] = (),
+    users_affected: int = 0,
+    severity: Severity | None = None,
+    severity_reason: str | None = None,
+) -> Intake:
+    """Check a new ticket's fields against ``policy`` and work out its severity; raises
+    ``InvalidInput`` naming what is wrong and what is allowed. Pure: nothing is opened.
+
+    A declared ``severity`` that differs from the policy's proposal is an override and needs
+    ``severity_reason``.
+    """
+    policy.service_line(service_line)
+    policy.customer_tier(customer_tier)
+    title = text_field(title, "title", required=True)
+    description = text_field(description, "description", required=False)
+    customer = text_field(customer, "customer", required=True)
+    if users_affected < 0:
+        raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
+    known = policy.known_services
+    services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise InvalidInput.unknown("service", unknown[0], known)
+    facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
+    proposal = propose_severity(policy, facts)
+    final, source = proposal.severity, ("rules" if proposal.matched else "default")
+    reason: str | None = None
+    if severity is not None and severity is not proposal.severity:
+        reason = reason_text(
+            severity_reason,
+            f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
+        )
+        final, source = severity, "declared"
+    elif severity is not None:
+        source = "declared"
+    if reason is None and proposal.matched and source == "rules":
+        reason = f"{final.value} proposed by intake rule(s): {', '.join(proposal.matched)}"
+    return Intake(title, description, customer, services, final, source, proposal, reason)
 
 
 def open_ticket(
@@ -43,32 +108,21 @@ def open_ticket(
     ``severity_reason``.
     """
     policy = ticket.policy
-    line = policy.service_line(service_line)
-    policy.customer_tier(customer_tier)
-    title = text_field(title, "title", required=True)
-    description = text_field(description, "description", required=False)
-    customer = text_field(customer, "customer", required=True)
-    if users_affected < 0:
-        raise InvalidInput(f"users affected must be 0 or more, got {users_affected}")
-    known = policy.known_services
-    services = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
-    unknown = [s for s in services if s not in known]
-    if unknown:
-        raise InvalidInput.unknown("service", unknown[0], known)
-    facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
-    proposal = propose_severity(policy, facts)
-    final, source = proposal.severity, ("rules" if proposal.matched else "default")
-    reason: str | None = None
-    if severity is not None and severity is not proposal.severity:
-        reason = reason_text(
-            severity_reason,
-            f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
-        )
-        final, source = severity, "declared"
-    elif severity is not None:
-        source = "declared"
-    if reason is None and proposal.matched and source == "rules":
-        reason = f"{final.value} proposed by intake rule(s): {', '.join(proposal.matched)}"
+    checked = check_intake(
+        policy,
+        title=title,
+        service_line=service_line,
+        customer=customer,
+        customer_tier=customer_tier,
+        description=description,
+        services=services,
+        users_affected=users_affected,
+        severity=severity,
+        severity_reason=severity_reason,
+    )
+    title, description, customer = checked.title, checked.description, checked.customer
+    services, final, source, proposal = checked.services, checked.severity, checked.source, checked.proposal
+    line = policy.service_lines[service_line]
     team = line.teams[policy.tiers[0]]
     ticket._record(
         Event(
@@ -93,7 +147,7 @@ def open_ticket(
                 "external_id": external_id,
                 "policy_version": policy.version,
             },
-            reason=reason,
+            reason=checked.reason,
         )
     )
     pair = line.owners[final]

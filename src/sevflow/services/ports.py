@@ -101,6 +101,11 @@ class TicketRepository(Protocol):
 
     def count_open(self) -> int: ...
 
+    def ids_by_external_id(self, external_ids: Sequence[str]) -> dict[str, int]:
+        """Which of ``external_ids`` belong to stored tickets: ``{external id: ticket id}``
+        (ids not stored are left out; any number of ids may be asked)."""
+        ...
+
 
 class EventRepository(Protocol):
     def append(self, ticket: Ticket, events: Sequence[Event]) -> list[int]:
@@ -162,8 +167,11 @@ class AgentRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. ``with uow:`` begins it; leaving the block without ``commit()`` rolls
-    back. Repositories share the transaction and never commit by themselves.
+    """One transaction at a time. ``with uow:`` begins it; leaving the block without
+    ``commit()`` rolls back. ``commit()`` and ``rollback()`` end the current transaction, and
+    the next repository call inside the same block begins a new one (so a use case can read,
+    end that transaction, compute, then write). Repositories share the transaction and never
+    commit by themselves.
 
     The repositories are read-only members, so an implementation may hold its concrete
     repository classes (a mutable protocol attribute would have to be typed as the port)."""

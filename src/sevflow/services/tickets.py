@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sevflow.domain.errors import Conflict
+from sevflow.domain.errors import Conflict, InvalidInput
 from sevflow.domain.permissions import check_may_deescalate, check_may_escalate
 from sevflow.domain.policy import Role
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
+from sevflow.domain.ticket_intake import check_intake
 from sevflow.domain.tickets import Ticket
 from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
 from sevflow.services.ports import Clock, UnitOfWork
@@ -63,17 +64,34 @@ class _StaffingBook:
 
 
 def open_tickets(
-    uow: UnitOfWork, *, clock: Clock, actor: Actor, requests: Sequence[NewTicket]
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    requests: Sequence[NewTicket],
+    read_uow: UnitOfWork | None = None,
 ) -> list[Ticket]:
-    """Open many tickets in one transaction (all or none). Returns them with ids assigned."""
+    """Open many tickets in one write transaction (all or none). Returns them with ids assigned.
+
+    The active policy and the staffing are read in a short transaction of their own, which is
+    ended before the tickets are worked out: the domain work, most of the cost, runs without
+    holding SQLite's write lock, so other writers (another bulk load, the timer worker) proceed
+    meanwhile. Loads are written as deltas, so nothing is lost if they changed in between; an
+    owner may be chosen on loads a moment old, as with any two concurrent openings.
+    ``read_uow``, if given, does those reads instead (a read-only unit of work: on SQLite it
+    then does not queue for the write lock at all, which matters when several bulk loads run).
+    """
     now = clock.now()
+    reader = read_uow if read_uow is not None else uow
+    with reader:
+        policy = reader.policies.active()
+        book = _StaffingBook(reader)
+        for line in dict.fromkeys(r.service_line for r in requests):
+            book.lines[line] = staffing_for(reader, policy, line)
+    # the read ended with its block: no lock is held while the domain works
     with uow:
-        policy = uow.policies.active()
-        book = _StaffingBook(uow)
         changes = []
         for r in requests:
-            if r.service_line not in book.lines:
-                book.lines[r.service_line] = staffing_for(uow, policy, r.service_line)
             staffing = book.lines[r.service_line]
             ticket = Ticket.open(
                 policy,
@@ -98,6 +116,51 @@ def open_tickets(
         save_changes(uow, changes, now=now)
         uow.commit()
     return [c.ticket for c in changes]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a list of new tickets would do, by position in the list."""
+
+    to_open: list[int]
+    already_stored: dict[int, int]
+    """Position -> id of the stored ticket with the same external id (skipped)."""
+    problems: list[tuple[int, str]]
+    """Position -> why opening it would be refused (nothing is imported while there are any)."""
+
+
+def plan_import(uow: UnitOfWork, requests: Sequence[NewTicket]) -> ImportPlan:
+    """Check every request against the active policy exactly as opening it would (fields,
+    service line, customer tier, services, a declared severity's reason) and find those whose
+    external id is already stored. Writes nothing."""
+    with uow:
+        policy = uow.policies.active()
+        stored = uow.tickets.ids_by_external_id([r.external_id for r in requests if r.external_id])
+    to_open: list[int] = []
+    already: dict[int, int] = {}
+    problems: list[tuple[int, str]] = []
+    for n, r in enumerate(requests):
+        if r.external_id is not None and r.external_id in stored:
+            already[n] = stored[r.external_id]
+            continue
+        try:
+            check_intake(
+                policy,
+                title=r.title,
+                service_line=r.service_line,
+                customer=r.customer,
+                customer_tier=r.customer_tier,
+                description=r.description,
+                services=r.services,
+                users_affected=r.users_affected,
+                severity=r.severity,
+                severity_reason=r.severity_reason,
+            )
+        except InvalidInput as error:
+            problems.append((n, str(error)))
+            continue
+        to_open.append(n)
+    return ImportPlan(to_open, already, problems)
 
 
 def open_ticket(uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTicket) -> Ticket:

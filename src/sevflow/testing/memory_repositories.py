@@ -197,6 +197,15 @@ class MemoryTickets(_Repository):
         rows = (self._ticket(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
         return sum(1 for row in rows if row is not None and dict(row.columns)["is_open"])
 
+    def ids_by_external_id(self, external_ids: Sequence[str]) -> dict[str, int]:
+        wanted = set(external_ids)
+        found = {}
+        for ticket_id in self._store.tickets.keys() | self._w.tickets.keys():
+            row = self._ticket(ticket_id)
+            if row is not None and row.external_id in wanted:
+                found[row.external_id] = ticket_id
+        return found
+
     def _external_ids(self) -> set[str]:
         rows = (self._ticket(i) for i in self._store.tickets.keys() | self._w.tickets.keys())
         return {row.external_id for row in rows if row is not None and row.external_id is not None}

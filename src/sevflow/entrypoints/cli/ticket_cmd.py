@@ -16,7 +16,7 @@ from sevflow.domain.errors import InvalidInput
 from sevflow.domain.policy import Role
 from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
-from sevflow.entrypoints.cli import render
+from sevflow.entrypoints.cli import import_cmd, render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
 from sevflow.services import queries
 from sevflow.services import tickets as ticket_service
@@ -370,3 +370,6 @@ def impact(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), ticket_id=ticket_id, users_affected=users
         )
         _show(box, ticket_id, as_json, zone)
+
+
+app.command("import")(import_cmd.import_file)

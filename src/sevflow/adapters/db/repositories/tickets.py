@@ -54,6 +54,10 @@ _SAVE_MANY = BulkUpdate(tickets, ["id"], _SAVED, version="version")
 _INSERTED = ("version", *_SAVED)
 _INSERT_MANY = BulkInsert(tickets, _INSERTED)
 _VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
+_BY_EXTERNAL_ID = select(tickets.c.external_id, tickets.c.id).where(
+    tickets.c.external_id.in_(bindparam("ids", expanding=True))
+)
+_CHUNK = 500  # ids per IN (...) list
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
 
 
@@ -205,6 +209,17 @@ class SqlTicketRepository:
 
     def count_open(self) -> int:
         return int(self._ctx.connection.execute(_COUNT_OPEN).scalar_one())
+
+    def ids_by_external_id(self, external_ids: Sequence[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, int] = {}
+        conn = self._ctx.connection
+        for start in range(0, len(wanted), _CHUNK):
+            for external_id, ticket_id in conn.execute(
+                _BY_EXTERNAL_ID, {"ids": wanted[start : start + _CHUNK]}
+            ):
+                found[external_id] = ticket_id
+        return found
 
     def _load(self, ticket_id: int, version: int, policy_version: str, state: Mapping[str, Any]) -> Ticket:
         data = dict(state)
