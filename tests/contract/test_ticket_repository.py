@@ -233,3 +233,15 @@ def test_long_free_text_is_stored_alike_on_every_store(
         loaded = uow.tickets.get(1)
         assert (loaded.customer, loaded.owner, loaded.external_id) == (customer, "O" * 1_000, external_id)
         assert [t.id for t in uow.tickets.list(TicketFilter(owner="O" * 1_000))] == [1]
+
+
+def test_ids_by_external_id_names_the_stored_tickets_among_the_ids_asked(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    first = add_ticket(uow_factory, policy, external_id="ZD-1")
+    second = add_ticket(uow_factory, policy, external_id="ZD-2")
+    add_ticket(uow_factory, policy)  # no external id
+    asked = ["ZD-2", "ZD-404", "ZD-1", "ZD-2"] + [f"JSM-{n}" for n in range(1200)]  # over one IN list
+    with uow_factory() as uow:
+        assert uow.tickets.ids_by_external_id(asked) == {"ZD-1": first.id, "ZD-2": second.id}
+        assert uow.tickets.ids_by_external_id([]) == {}
