@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sevflow.domain.errors import Conflict, InvalidInput
 from sevflow.domain.permissions import check_may_deescalate, check_may_escalate
@@ -45,6 +45,21 @@ class NewTicket:
     severity_reason: str | None = None
     channel: str = "api"
     external_id: str | None = None
+
+    def intake_fields(self) -> dict[str, Any]:
+        """The fields the policy checks at intake, as keyword arguments of ``check_intake``
+        and ``Ticket.open``."""
+        return {
+            "title": self.title,
+            "service_line": self.service_line,
+            "customer": self.customer,
+            "customer_tier": self.customer_tier,
+            "description": self.description,
+            "services": self.services,
+            "users_affected": self.users_affected,
+            "severity": self.severity,
+            "severity_reason": self.severity_reason,
+        }
 
 
 @dataclass
@@ -97,15 +112,7 @@ def open_tickets(
                 policy,
                 now=now,
                 actor=actor.name,
-                title=r.title,
-                service_line=r.service_line,
-                customer=r.customer,
-                customer_tier=r.customer_tier,
-                description=r.description,
-                services=r.services,
-                users_affected=r.users_affected,
-                severity=r.severity,
-                severity_reason=r.severity_reason,
+                **r.intake_fields(),
                 staffing=staffing,
                 channel=r.channel,
                 external_id=r.external_id,
@@ -144,18 +151,7 @@ def plan_import(uow: UnitOfWork, requests: Sequence[NewTicket]) -> ImportPlan:
             already[n] = stored[r.external_id]
             continue
         try:
-            check_intake(
-                policy,
-                title=r.title,
-                service_line=r.service_line,
-                customer=r.customer,
-                customer_tier=r.customer_tier,
-                description=r.description,
-                services=r.services,
-                users_affected=r.users_affected,
-                severity=r.severity,
-                severity_reason=r.severity_reason,
-            )
+            check_intake(policy, **r.intake_fields())
         except InvalidInput as error:
             problems.append((n, str(error)))
             continue
