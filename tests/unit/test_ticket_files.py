@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from sevflow.adapters.ticket_files import TicketFileError, read_ticket_file
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.severity import Severity
+from sevflow.entrypoints.ticket_files import TicketFileError, read_ticket_file
 from sevflow.services.tickets import NewTicket
 
 FIELDS = (

@@ -13,10 +13,14 @@ the same file again skips every ticket whose external id is already stored.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import queue
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from threading import Barrier as BarrierType
 
 from sevflow.bootstrap import build_container
@@ -66,15 +70,23 @@ def import_tickets(
     ]
     for process in processes:
         process.start()
+    outcomes: list[tuple[int, str | None]] = []
     try:
-        ready.wait(timeout=120)  # every process has started and built its container
+        # every process has started and built its container; a process that failed while
+        # starting aborts the barrier (its error is collected below)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            ready.wait(timeout=120)
         started = time.perf_counter()
-        outcomes = [results.get() for _ in processes]
+        outcomes = _collect(results, processes)
         seconds = time.perf_counter() - started
     finally:
         for process in processes:
             process.join()
     failures = [error for _, error in outcomes if error is not None]
+    silent = len(processes) - len(outcomes)
+    if silent:
+        codes = ", ".join(str(p.exitcode) for p in processes)
+        failures.append(f"{silent} process(es) ended without reporting (exit codes {codes})")
     opened = sum(count for count, _ in outcomes)
     if failures:
         raise InfrastructureError(
@@ -83,6 +95,24 @@ def import_tickets(
             "is already stored are skipped)"
         )
     return ImportResult(opened, seconds, jobs)
+
+
+def _collect(
+    results: multiprocessing.Queue[tuple[int, str | None]], processes: Sequence[BaseProcess]
+) -> list[tuple[int, str | None]]:
+    """Every process's report; stops waiting for those that died without one."""
+    outcomes: list[tuple[int, str | None]] = []
+    while len(outcomes) < len(processes):
+        try:
+            outcomes.append(results.get(timeout=1))
+        except queue.Empty:
+            if not any(p.is_alive() for p in processes):
+                try:  # a report may still be in the pipe
+                    while len(outcomes) < len(processes):
+                        outcomes.append(results.get(timeout=1))
+                except queue.Empty:
+                    break
+    return outcomes
 
 
 def _job(
@@ -99,6 +129,7 @@ def _job(
         _open_share(settings, share, actor, clock, ready, opened)
         results.put((opened[0], None))
     except Exception as error:  # reported to the parent, which names it
+        ready.abort()  # if it failed before the start, nobody waits for it
         results.put((opened[0], f"{type(error).__name__}: {error}"))
 
 

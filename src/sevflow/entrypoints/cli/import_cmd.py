@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from sevflow.adapters.ticket_files import TicketFileError, read_ticket_file
 from sevflow.entrypoints.bulk_import import import_tickets
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
 from sevflow.entrypoints.process import settle_heap
+from sevflow.entrypoints.ticket_files import TicketFileError, read_ticket_file
 from sevflow.services.tickets import Actor, plan_import
 
 

@@ -12,6 +12,7 @@ Every problem in the file is collected with its line number; the caller decides 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -93,21 +94,18 @@ def read_ticket_file(path: Path) -> TicketFile:
         if isinstance(record, str):
             problems.append((line, record))
             continue
+        external = record.get("external_id")
+        if isinstance(external, str | int) and not isinstance(external, bool) and str(external).strip():
+            key = str(external).strip()
+            if key in first_line:  # reported even if either line has other problems too
+                problems.append((line, f"external_id {key!r} is also on line {first_line[key]}"))
+                continue
+            first_line[key] = line
         try:
             ticket = _ticket(record)
         except InvalidInput as error:
             problems.append((line, str(error)))
             continue
-        if ticket.external_id is not None:
-            if ticket.external_id in first_line:
-                problems.append(
-                    (
-                        line,
-                        f"external_id {ticket.external_id!r} is also on line {first_line[ticket.external_id]}",
-                    )
-                )
-                continue
-            first_line[ticket.external_id] = line
         rows.append(Row(line, ticket))
     if not rows and not problems:
         raise InvalidInput(f"cannot import {path}: it holds no tickets")
@@ -115,7 +113,8 @@ def read_ticket_file(path: Path) -> TicketFile:
 
 
 def _json_records(text: str) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on line feeds only: JSON strings may hold U+2028 and friends unescaped
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -130,7 +129,7 @@ def _json_records(text: str) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))  # quoted values may span lines
     header = next(reader, None)
     if header is None:
         return
@@ -142,8 +141,15 @@ def _csv_records(text: str) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
         parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
         yield 1, f"{'; '.join(parts)}; the columns are {', '.join(FIELDS)}"
         return
-    for values in reader:
-        number = reader.line_num
+    while True:
+        number = reader.line_num + 1  # the line the next row starts on
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield number, f"not valid CSV ({error})"
+            return
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
