@@ -105,17 +105,6 @@ def _after_elapsed(t: Ticket, clock: SlaClock, seconds: int, memo: _Memo) -> dat
     return at
 
 
-def _sla_add(t: Ticket, start: datetime, seconds: int, memo: _Memo) -> datetime:
-    """``start`` plus ``seconds`` of business time on the ticket's SLA calendar, remembered."""
-    calendar = t.policy.calendar(t.sla_target.calendar)
-    hit = memo.get((id(calendar), (start, seconds)))
-    if hit is not None and hit[0] is calendar and hit[1] is not None:
-        return hit[1]
-    at = calendar.add(start, seconds)
-    memo[id(calendar), (start, seconds)] = (calendar, at)
-    return at
-
-
 def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
     when = rule.when
     if not _other_conditions_hold(when, t):
@@ -168,7 +157,13 @@ def _decide(t: Ticket, now: datetime, memo: _Memo) -> Decision:
             # counted on the ticket's SLA calendar: an office-hours ticket is not passed along
             # the whole chain overnight, a 24x7 one is
             limit = t.policy.handoff.accept_within_minutes * 60
-            dues.append(Due(key, DueKind.HANDOFF, _sla_add(t, t.owner_assigned_at, limit, memo)))
+            dues.append(
+                Due(
+                    key,
+                    DueKind.HANDOFF,
+                    t.policy.calendar(t.sla_target.calendar).add(t.owner_assigned_at, limit),
+                )
+            )
     if t.gate is not None:
         key = f"gate:{t.gate.name}:{t.gate.number}:{t.gate.round}"
         dues.append(Due(key, DueKind.GATE, t.gate.due_at))

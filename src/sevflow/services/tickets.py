@@ -66,7 +66,6 @@ class NewTicket:
 class _StaffingBook:
     """Staffing per service line, kept current as a bulk batch assigns owners."""
 
-    uow: UnitOfWork
     lines: dict[str, Staffing] = field(default_factory=dict)
 
     def took(self, line: str, owner: str | None) -> None:
@@ -100,7 +99,7 @@ def open_tickets(
     reader = read_uow if read_uow is not None else uow
     with reader:
         policy = reader.policies.active()
-        book = _StaffingBook(reader)
+        book = _StaffingBook()
         for line in dict.fromkeys(r.service_line for r in requests):
             book.lines[line] = staffing_for(reader, policy, line)
     # the read ended with its block: no lock is held while the domain works
