@@ -60,16 +60,23 @@ def test_migrating_twice_changes_nothing_and_records_the_head_revision(tmp_path:
     upgrade_to_head(url)
     engine = make_engine(url)
     try:
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
         assert is_current(engine)
         assert sorted(inspect(engine).get_table_names()) == [
             "agents",
             "alembic_version",
+            "api_tokens",
+            "audit_log",
+            "customers",
+            "idempotency_keys",
+            "login_failures",
             "outbox",
             "policies",
             "ticket_events",
             "tickets",
             "timers",
+            "users",
+            "web_sessions",
         ]
     finally:
         engine.dispose()

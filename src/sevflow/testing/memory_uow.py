@@ -5,6 +5,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from sevflow.testing.memory_accounts import (
+    MemoryAudit,
+    MemoryCustomers,
+    MemoryIdempotency,
+    MemoryLoginFailures,
+    MemorySessions,
+    MemoryTokens,
+    MemoryUsers,
+)
 from sevflow.testing.memory_repositories import (
     MemoryAgents,
     MemoryEvents,
@@ -33,6 +42,13 @@ class InMemoryUnitOfWork:
         self.timers = MemoryTimers(self)
         self.outbox = MemoryOutbox(self)
         self.agents = MemoryAgents(self)
+        self.users = MemoryUsers(self)
+        self.tokens = MemoryTokens(self)
+        self.sessions = MemorySessions(self)
+        self.login_failures = MemoryLoginFailures(self)
+        self.audit = MemoryAudit(self)
+        self.idempotency = MemoryIdempotency(self)
+        self.customers = MemoryCustomers(self)
 
     @property
     def writes(self) -> Writes:

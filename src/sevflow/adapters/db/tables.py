@@ -151,6 +151,93 @@ agents = Table(
     Column("away", Boolean, nullable=False),
 )
 
+# Accounts: who uses sevflow over HTTP (records in ``sevflow.domain.accounts``). Only hashes of
+# token secrets and session ids are stored.
+HASH = 128  # hex digests (SHA-256 is 64 characters; room for a longer one)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("role", String(SHORT), nullable=False),
+    Column("duties", JSON, nullable=False),  # policy role values, sorted
+    Column("organisation", Text, nullable=True),
+    Column("password_hash", Text, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(SHORT), primary_key=True),
+    Column("user", Text, ForeignKey("users.name"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("secret_hash", String(HASH), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_api_tokens_user", "user"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(HASH), primary_key=True),
+    Column("user", Text, ForeignKey("users.name"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", Text, nullable=False),  # "user:NAME" or "ip:ADDRESS"
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_subject_at", "subject", "at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(SHORT), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    # no foreign key: a denied attempt may name a ticket that does not exist
+    Column("ticket_id", Integer, nullable=True),
+    Column("target", Text, nullable=True),
+    Index("ix_audit_log_ticket_id_id", "ticket_id", "id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("operation", String(SHORT), nullable=False),
+    Column("fingerprint", String(HASH), nullable=False),
+    Column("ticket_id", Integer, nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("actor", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),  # prune
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("tier", Text, nullable=False),
+    Column("email_domains", JSON, nullable=False),  # lower-case
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
 OUTBOX_DEAD = "dead"

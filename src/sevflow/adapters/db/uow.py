@@ -20,11 +20,18 @@ from sevflow.adapters.db.engine import READ_ONLY
 from sevflow.adapters.db.repositories import (
     PolicyCache,
     SqlAgentRepository,
+    SqlAuditRepository,
+    SqlCustomerRepository,
     SqlEventRepository,
+    SqlIdempotencyRepository,
+    SqlLoginFailureRepository,
     SqlOutboxRepository,
     SqlPolicyRepository,
+    SqlSessionRepository,
     SqlTicketRepository,
     SqlTimerRepository,
+    SqlTokenRepository,
+    SqlUserRepository,
 )
 from sevflow.domain.errors import InfrastructureError
 
@@ -60,6 +67,13 @@ class SqlUnitOfWork:
         self.timers = SqlTimerRepository(ctx)
         self.outbox = SqlOutboxRepository(ctx)
         self.agents = SqlAgentRepository(ctx)
+        self.users = SqlUserRepository(ctx)
+        self.tokens = SqlTokenRepository(ctx)
+        self.sessions = SqlSessionRepository(ctx)
+        self.login_failures = SqlLoginFailureRepository(ctx)
+        self.audit = SqlAuditRepository(ctx)
+        self.idempotency = SqlIdempotencyRepository(ctx)
+        self.customers = SqlCustomerRepository(ctx)
 
     def __enter__(self) -> Self:
         if self._ctx.active:
