@@ -40,8 +40,9 @@ from sevflow.adapters.db.types import UTCDateTime
 from sevflow.bootstrap import Container, build_container
 from sevflow.config import Settings
 from sevflow.domain.severity import Severity
+from sevflow.services.actors import Actor
 from sevflow.services.ports import Clock
-from sevflow.services.tickets import Actor, NewTicket, open_tickets
+from sevflow.services.tickets import NewTicket, open_tickets
 from sevflow.testing import FakeClock
 
 STARTER = Path(sevflow.policy.__file__).resolve().parent / "starter.yaml"

@@ -16,10 +16,11 @@ from sevflow.adapters.db.locks import worker_lock
 from sevflow.adapters.db.schema import migrate_if_behind
 from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.adapters.db.wakeup import Wakeup, wakeup_for
+from sevflow.adapters.passwords import Argon2Hasher
 from sevflow.config import Settings
 from sevflow.policy.loader import load_policy
 from sevflow.services.policies import activate_policy
-from sevflow.services.ports import Clock, UnitOfWork
+from sevflow.services.ports import Clock, PasswordHasher, UnitOfWork
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Container:
     uow_factory: Callable[[], UnitOfWork]
     read_uow_factory: Callable[[], UnitOfWork]
     """For queries only: on SQLite it never waits behind the worker's write transaction."""
+    hasher: PasswordHasher
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,10 +63,15 @@ class Container:
 
 
 def build_container(
-    settings: Settings, *, clock: Clock | None = None, migrate_schema: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate_schema: bool = True,
+    hasher: PasswordHasher | None = None,
 ) -> Container:
     """Build the engine (migrating the schema to the latest version unless told not to), the
-    unit-of-work factory and the clock. Nothing is created at import time."""
+    unit-of-work factory, the clock and the password hasher (argon2id; tests may pass a cheap
+    one). Nothing is created at import time."""
     engine = make_engine(settings.database_url)
     if migrate_schema:
         migrate_if_behind(engine)
@@ -74,4 +81,5 @@ def build_container(
         engine=engine,
         uow_factory=SqlUnitOfWorkFactory(engine),
         read_uow_factory=SqlUnitOfWorkFactory(engine, read_only=True),
+        hasher=hasher or Argon2Hasher(),
     )

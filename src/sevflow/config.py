@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,3 +17,17 @@ class Settings(BaseSettings):
     policy_path: Path = Path("sevflow-policy.yaml")
     worker_batch_size: int = 200
     worker_max_sleep_seconds: float = 1.0
+
+    # --- HTTP API -----------------------------------------------------------------------------
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Requests with a larger body are refused with 413 before they are read."""
+    cookie_secure: bool = True
+    """Send the session cookie only over HTTPS (browsers treat http://localhost as secure)."""
+    intake_secret: SecretStr | None = None
+    """Shared secret of ``POST /api/intake/webhook`` and ``/api/intake/email`` (HMAC-SHA256)."""
+    zendesk_secret: SecretStr | None = None
+    """The signing secret of the Zendesk webhook posting to ``/api/intake/zendesk``."""
+    jira_secret: SecretStr | None = None
+    """The secret of the Jira webhook posting to ``/api/intake/jira``."""
+    intake_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    """Signed deliveries older (or further in the future) than this are refused as replays."""

@@ -11,8 +11,9 @@ from sevflow.bootstrap import Container, build_container
 from sevflow.config import Settings
 from sevflow.domain.records import TimerRow
 from sevflow.policy.starter import load_starter_policy, starter_policy_text
+from sevflow.services.actors import Actor
 from sevflow.services.policies import activate_policy
-from sevflow.services.tickets import Actor, NewTicket, open_ticket
+from sevflow.services.tickets import NewTicket, open_ticket
 from sevflow.testing import FakeClock
 
 pytestmark = pytest.mark.postgres

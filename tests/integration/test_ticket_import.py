@@ -18,7 +18,8 @@ from sevflow.bootstrap import Container, build_container
 from sevflow.config import Settings
 from sevflow.domain.severity import Severity
 from sevflow.entrypoints.bulk_import import import_tickets
-from sevflow.services.tickets import Actor, ImportPlan, NewTicket, plan_import
+from sevflow.services.actors import Actor
+from sevflow.services.tickets import ImportPlan, NewTicket, plan_import
 from tests.integration.engine_world import World
 
 IMPORTER = Actor("importer")

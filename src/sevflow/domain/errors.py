@@ -4,7 +4,9 @@
   ``DomainError``            the request breaks a rule of the product (HTTP 4xx at the edge)
     ``InvalidInput``         a value is malformed or unknown; the message names it and what is allowed
     ``IllegalTransition``    the ticket state machine forbids the move
-    ``NotPermitted``         the policy does not let this actor do this now
+    ``NotPermitted``         the policy or the caller's role does not let them do this now
+    ``Unauthenticated``      no valid credentials: bad or expired token, bad signature
+    ``RateLimited``          too many attempts; ``retry_after_seconds`` says when to retry
     ``NotFound``             no such ticket / team / calendar
     ``Conflict``             optimistic-locking failure: somebody changed the ticket first
   ``PolicyError``            a policy file is invalid; carries every problem at once
@@ -44,7 +46,25 @@ class IllegalTransition(DomainError):
 
 
 class NotPermitted(DomainError):
-    """The policy does not allow this actor to do this now."""
+    """The policy or the actor's role does not allow this actor to do this now. ``action``
+    names what was refused (``ticket.escalate``) when the refusal came from the role matrix."""
+
+    def __init__(self, message: str, *, action: str | None = None) -> None:
+        super().__init__(message)
+        self.action = action
+
+
+class Unauthenticated(DomainError):
+    """The caller could not be identified: a missing, malformed, expired or revoked token,
+    a wrong password, a webhook signature that does not match or is too old."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a short time (login); try again after ``retry_after_seconds``."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class NotFound(DomainError):

@@ -33,6 +33,7 @@ class TicketFilter:
     status: str | None = None
     severity: str | None = None
     service_line: str | None = None
+    customer: str | None = None
     customer_tier: str | None = None
     owner: str | None = None
     tier: str | None = None
@@ -64,3 +65,13 @@ class OutboxMessage:
     notification: Notification
     created_at: datetime
     status: str
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A stored policy version: its content hash, name, when it was stored, whether active."""
+
+    version: str
+    name: str
+    created_at: datetime
+    active: bool

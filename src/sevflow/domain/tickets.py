@@ -26,7 +26,7 @@ from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
-from sevflow.domain.text import reason_text, text_field
+from sevflow.domain.text import check_storable, reason_text, text_field
 
 _UNSET_STOPWATCH = SlaClock.stopwatch("", datetime.min.replace(tzinfo=UTC), paused=True)
 
@@ -157,7 +157,7 @@ class Ticket:
                 now,
                 actor,
                 {"from": self.status.value, "to": target.value},
-                reason=(reason or "").strip() or None,
+                reason=check_storable((reason or "").strip(), "the reason") or None,
             )
         )
 
@@ -306,7 +306,7 @@ class Ticket:
                 now,
                 actor,
                 {"gate": gate.name, "approved": approved, "severity": gate.severity.value},
-                reason=(note or "").strip() or None,
+                reason=check_storable((note or "").strip(), "the note") or None,
             )
         )
         fallback = severity_if_rejected or gate.previous

@@ -27,8 +27,9 @@ from sevflow.bootstrap import build_container
 from sevflow.config import Settings
 from sevflow.domain.errors import InfrastructureError
 from sevflow.entrypoints.process import settle_heap
+from sevflow.services.actors import Actor
 from sevflow.services.ports import Clock
-from sevflow.services.tickets import Actor, NewTicket, open_tickets
+from sevflow.services.tickets import NewTicket, open_tickets
 
 
 @dataclass(frozen=True)

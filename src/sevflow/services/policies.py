@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from sevflow.domain.access import Action
+from sevflow.domain.accounts import AuditEntry, AuditOutcome
 from sevflow.domain.policy import Policy
+from sevflow.domain.records import PolicyVersion
+from sevflow.policy.loader import load_policy_text
+from sevflow.services.actors import Actor
 from sevflow.services.ports import Clock, UnitOfWork
 
 
@@ -21,3 +26,34 @@ def activate_policy(uow: UnitOfWork, *, clock: Clock, policy: Policy, source_tex
 def active_policy(uow: UnitOfWork) -> Policy:
     with uow:
         return uow.policies.active()
+
+
+def upload_policy(uow: UnitOfWork, *, clock: Clock, actor: Actor, source_text: str, source: str) -> Policy:
+    """Validate a policy document (YAML text) completely — ``PolicyError`` lists every problem
+    and nothing is stored — then store it as a new version and activate it. Tickets already
+    open keep running under the version they were opened with; old versions are kept."""
+    actor.require(Action.POLICY_UPLOAD)
+    policy = load_policy_text(source_text, source)
+    now = clock.now()
+    with uow:
+        changed = uow.policies.active_version() != policy.version
+        uow.policies.add(policy, source_text, now=now, activate=changed)
+        uow.audit.add(
+            AuditEntry(now, actor.name, Action.POLICY_UPLOAD.value, AuditOutcome.ALLOWED, target=policy.version)
+        )
+        uow.commit()
+    return policy
+
+
+def policy_versions(uow: UnitOfWork, *, actor: Actor) -> list[PolicyVersion]:
+    actor.require(Action.POLICY_READ)
+    with uow:
+        return uow.policies.versions()
+
+
+def policy_document(uow: UnitOfWork, *, actor: Actor, version: str | None = None) -> tuple[Policy, str]:
+    """The policy (the active one without ``version``) and the YAML it was stored from."""
+    actor.require(Action.POLICY_READ)
+    with uow:
+        policy = uow.policies.active() if version is None else uow.policies.get(version)
+        return policy, uow.policies.source(policy.version)

@@ -14,28 +14,45 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from sevflow.domain.accounts import (
+    ApiToken,
+    AuditEntry,
+    Customer,
+    IdempotencyRecord,
+    User,
+    WebSession,
+)
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy
-from sevflow.domain.records import OutboxMessage, StoredEvent, TicketFilter, TimerRow
+from sevflow.domain.records import OutboxMessage, PolicyVersion, StoredEvent, TicketFilter, TimerRow
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
 
 __all__ = [
     "JSON",
     "AgentRepository",
+    "AuditRepository",
     "Clock",
+    "CustomerRepository",
     "EventRepository",
+    "IdempotencyRepository",
+    "LoginFailureRepository",
     "OutboxMessage",
     "OutboxRepository",
+    "PasswordHasher",
     "PolicyRepository",
+    "PolicyVersion",
+    "SessionRepository",
     "StoredEvent",
     "TicketFilter",
     "TicketRepository",
     "TimerRepository",
     "TimerRow",
+    "TokenRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "UserRepository",
 ]
 
 
@@ -61,6 +78,14 @@ class PolicyRepository(Protocol):
 
     def active_version(self) -> str | None:
         """The active policy's version (no parsing), or ``None`` if none is active yet."""
+        ...
+
+    def versions(self) -> list[PolicyVersion]:
+        """Every stored version (old ones are kept), oldest first."""
+        ...
+
+    def source(self, version: str) -> str:
+        """The YAML text the version was stored from; ``NotFound`` if absent."""
         ...
 
 
@@ -166,6 +191,137 @@ class AgentRepository(Protocol):
     def set_away(self, agent: str, away: bool) -> None: ...
 
 
+class PasswordHasher(Protocol):
+    """Hashes and checks passwords with a slow, salted, well-kept algorithm (argon2id)."""
+
+    def hash(self, password: str) -> str:
+        """A self-describing hash string (algorithm, parameters, salt) to store."""
+        ...
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        """``True`` if ``password`` matches; ``False`` otherwise (never raises for a mismatch)."""
+        ...
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """``True`` if the hash was made with weaker parameters than today's."""
+        ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Store a new user; ``Conflict`` if the name is taken."""
+        ...
+
+    def get(self, name: str) -> User:
+        """The user called ``name``; ``NotFound`` if there is none."""
+        ...
+
+    def find(self, name: str) -> User | None:
+        """The user called ``name``, or ``None``."""
+        ...
+
+    def list(self) -> list[User]:
+        """Every user, ordered by name."""
+        ...
+
+    def update(self, user: User) -> None:
+        """Replace the stored user of the same name (role, duties, password, active);
+        ``NotFound`` if absent."""
+        ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None:
+        """Store a new token (``Conflict`` if the id exists)."""
+        ...
+
+    def find(self, token_id: str) -> ApiToken | None: ...
+
+    def list(self, user: str | None = None) -> list[ApiToken]:
+        """Tokens (revoked ones included), of ``user`` or of everyone, oldest first."""
+        ...
+
+    def revoke(self, token_id: str, *, now: datetime) -> None:
+        """Mark revoked at ``now`` (kept for the record); ``NotFound`` if absent. Revoking a
+        revoked token keeps the first revocation time."""
+        ...
+
+    def touch(self, token_id: str, *, now: datetime) -> None:
+        """Set ``last_used_at`` to ``now``."""
+        ...
+
+
+class SessionRepository(Protocol):
+    def add(self, session: WebSession) -> None: ...
+
+    def find(self, id_hash: str) -> WebSession | None: ...
+
+    def revoke(self, id_hash: str, *, now: datetime) -> None:
+        """End the session (signing out); nothing happens if it does not exist."""
+        ...
+
+
+class LoginFailureRepository(Protocol):
+    def add(self, subject: str, *, at: datetime) -> None:
+        """Record one failed sign-in for ``subject`` (``user:NAME`` or ``ip:ADDRESS``)."""
+        ...
+
+    def count_since(self, subject: str, since: datetime) -> int:
+        """Failures of ``subject`` at or after ``since``."""
+        ...
+
+    def oldest_since(self, subject: str, since: datetime) -> datetime | None:
+        """The earliest failure of ``subject`` at or after ``since`` (when the window frees)."""
+        ...
+
+    def clear(self, subject: str) -> None:
+        """Forget ``subject``'s failures (after a successful sign-in)."""
+        ...
+
+
+class AuditRepository(Protocol):
+    def add(self, entry: AuditEntry) -> int:
+        """Append an entry; returns its id (increasing)."""
+        ...
+
+    def for_ticket(self, ticket_id: int) -> list[AuditEntry]:
+        """Entries about one ticket, oldest first."""
+        ...
+
+    def recent(self, *, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """Newest first, at most ``limit``, only ids below ``before_id`` if given (paging)."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    def find(self, actor: str, key: str) -> IdempotencyRecord | None: ...
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """Store the record; ``Conflict`` if ``(actor, key)`` is already stored (a concurrent
+        request with the same key won)."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Delete records created before ``before``; returns how many."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    def put(self, customer: Customer) -> None:
+        """Create or replace the customer of that name."""
+        ...
+
+    def find(self, name: str) -> Customer | None: ...
+
+    def list(self) -> list[Customer]:
+        """Every customer, ordered by name."""
+        ...
+
+    def by_email_domain(self, domain: str) -> Customer | None:
+        """The customer whose ``email_domains`` include ``domain`` (case-insensitive)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction at a time. ``with uow:`` begins it; leaving the block without
     ``commit()`` rolls back. ``commit()`` and ``rollback()`` end the current transaction, and
@@ -188,6 +344,20 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def agents(self) -> AgentRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def tokens(self) -> TokenRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
+    @property
+    def login_failures(self) -> LoginFailureRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def customers(self) -> CustomerRepository: ...
 
     def __enter__(self) -> Self: ...
 

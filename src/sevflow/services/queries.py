@@ -1,15 +1,25 @@
-"""Read side: a ticket with its clocks, audit trail and scheduled due moments; ticket lists."""
+"""Read side: a ticket with its clocks, audit trail and scheduled due moments; ticket lists.
+
+Customers see their own organisation's tickets only, and of a ticket's trail only what was
+said to them: its opening, status changes and public comments (never internal comments, who it
+was escalated to, or the rules that fired)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
+from sevflow.domain.access import Action
+from sevflow.domain.accounts import AuditEntry
+from sevflow.domain.errors import InvalidInput
 from sevflow.domain.escalation import Decision, decide
+from sevflow.domain.events import EventKind
 from sevflow.domain.policy import ClockKind
 from sevflow.domain.projection import Step, project
 from sevflow.domain.sla import ClockState
 from sevflow.domain.tickets import Ticket
+from sevflow.services.actors import Actor
 from sevflow.services.changes import staffing_for
 from sevflow.services.ports import StoredEvent, TicketFilter, UnitOfWork
 
@@ -60,17 +70,105 @@ def clock_views(ticket: Ticket, now: datetime) -> tuple[ClockView, ...]:
     return tuple(views)
 
 
-def show_ticket(uow: UnitOfWork, *, now: datetime, ticket_id: int) -> TicketView:
+AT_RISK_PERCENT = 75
+"""A running SLA clock that has used this share of its target puts the ticket at risk."""
+
+
+class SlaState(StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+    @classmethod
+    def parse(cls, value: str) -> SlaState:
+        try:
+            return cls(value.strip().lower().replace("-", "_"))
+        except ValueError:
+            raise InvalidInput.unknown("SLA state", value, [s.value for s in cls]) from None
+
+
+def sla_state(ticket: Ticket, now: datetime) -> SlaState:
+    """``breached`` if any SLA clock is past its target, ``at_risk`` if a running one has used
+    ``AT_RISK_PERCENT`` or more of its target, else ``ok``."""
+    state = SlaState.OK
+    for kind, clock in ticket.clocks.items():
+        if ticket.breached(kind):
+            return SlaState.BREACHED
+        if clock.state is ClockState.RUNNING:
+            percent = clock.percent(ticket.policy.calendar(clock.calendar), now)
+            if percent >= 100:
+                return SlaState.BREACHED
+            if percent >= AT_RISK_PERCENT:
+                state = SlaState.AT_RISK
+    return state
+
+
+CUSTOMER_VISIBLE = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.COMMENTED})
+
+
+def visible_to(actor: Actor | None, events: list[StoredEvent]) -> list[StoredEvent]:
+    """The events ``actor`` may see: all of them for staff, for customers the ones said to them."""
+    if actor is None or not actor.is_customer:
+        return events
+    return [
+        s
+        for s in events
+        if s.event.kind in CUSTOMER_VISIBLE
+        and (s.event.kind is not EventKind.COMMENTED or bool(s.event.data.get("public")))
+    ]
+
+
+def show_ticket(uow: UnitOfWork, *, now: datetime, ticket_id: int, actor: Actor | None = None) -> TicketView:
     """The ticket, its clocks at ``now``, its audit trail, what falls due next, and what the
-    engine would do if nobody acted (both computed by the same code the worker runs)."""
+    engine would do if nobody acted (both computed by the same code the worker runs). For a
+    customer the trail holds only what was said to them."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
-        events = uow.events.for_ticket(ticket_id)
+        if actor is not None:
+            actor.require(Action.TICKET_READ, ticket_customer=ticket.customer)
+        events = visible_to(actor, uow.events.for_ticket(ticket_id))
         staffing = staffing_for(uow, ticket.policy, ticket.service_line)
     steps = tuple(project(ticket, now, staffing=staffing))
     return TicketView(ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), steps, now)
 
 
-def list_tickets(uow: UnitOfWork, query: TicketFilter) -> list[Ticket]:
+def ticket_trail(
+    uow: UnitOfWork, *, ticket_id: int, actor: Actor | None = None
+) -> tuple[list[StoredEvent], list[AuditEntry]]:
+    """The ticket's audit trail: its events and the attempts on it that were refused."""
     with uow:
-        return uow.tickets.list(query)
+        ticket = uow.tickets.get(ticket_id)
+        if actor is not None:
+            actor.require(Action.TICKET_AUDIT, ticket_customer=ticket.customer)
+        return uow.events.for_ticket(ticket_id), uow.audit.for_ticket(ticket_id)
+
+
+def list_tickets(
+    uow: UnitOfWork,
+    query: TicketFilter,
+    *,
+    actor: Actor | None = None,
+    sla: SlaState | None = None,
+    now: datetime | None = None,
+) -> list[Ticket]:
+    """Tickets matching ``query`` in id order (``after_id`` pages on). A customer's listing is
+    confined to their organisation. ``sla`` keeps only tickets in that SLA state at ``now``
+    (computed, not stored: the scan continues until ``query.limit`` tickets match)."""
+    if actor is not None:
+        actor.require(Action.TICKET_READ)
+        if actor.is_customer and actor.account is not None:
+            query = replace(query, customer=actor.organisation or "")
+    with uow:
+        if sla is None:
+            return uow.tickets.list(query)
+        if now is None:
+            raise ValueError("filtering by SLA state needs now")
+        found: list[Ticket] = []
+        page = replace(query, limit=max(query.limit, 200))
+        while len(found) < query.limit:
+            batch = uow.tickets.list(page)
+            found += [t for t in batch if sla_state(t, now) is sla]
+            if len(batch) < page.limit:
+                break
+            page = replace(page, after_id=batch[-1].id)
+        return found[: query.limit]

@@ -8,26 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sevflow.domain.errors import Conflict, InvalidInput
+from sevflow.domain.access import Action
+from sevflow.domain.errors import Conflict, InvalidInput, NotPermitted
 from sevflow.domain.permissions import check_may_deescalate, check_may_escalate
-from sevflow.domain.policy import Role
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.ticket_intake import check_intake
 from sevflow.domain.tickets import Ticket
+from sevflow.services.actors import Actor
 from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.idempotency import Idempotency, recorded_ticket, remember
 from sevflow.services.ports import Clock, UnitOfWork
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, with the roles the policy's permissions refer to."""
-
-    name: str
-    roles: frozenset[Role] = frozenset({Role.AGENT})
 
 
 @dataclass(frozen=True)
@@ -60,6 +54,25 @@ class NewTicket:
             "severity": self.severity,
             "severity_reason": self.severity_reason,
         }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A ticket after an idempotent use case; ``replayed`` if an earlier request with the same
+    ``Idempotency-Key`` already did the work (nothing was done this time)."""
+
+    ticket: Ticket
+    replayed: bool = False
+
+
+def _check_may_open(actor: Actor, request: NewTicket) -> None:
+    actor.require(Action.TICKET_CREATE)
+    if actor.is_customer and actor.account is not None and request.customer != actor.organisation:
+        raise NotPermitted(
+            f"{actor.name} may open tickets only for their own organisation "
+            f"({actor.organisation or 'none set'}), not {request.customer!r}",
+            action=Action.TICKET_CREATE.value,
+        )
 
 
 @dataclass
@@ -96,6 +109,8 @@ def open_tickets(
     then does not queue for the write lock at all, which matters when several bulk loads run).
     """
     now = clock.now()
+    for r in requests:
+        _check_may_open(actor, r)
     reader = read_uow if read_uow is not None else uow
     with reader:
         policy = reader.policies.active()
@@ -162,30 +177,98 @@ def open_ticket(uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTick
     return open_tickets(uow, clock=clock, actor=actor, requests=[request])[0]
 
 
+def create_ticket(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    request: NewTicket,
+    idempotency: Idempotency | None = None,
+) -> Outcome:
+    """Open one ticket; with ``idempotency``, a retry of the same request returns the ticket the
+    first one opened (``replayed``) instead of opening another."""
+    if idempotency is None:
+        return Outcome(open_ticket(uow, clock=clock, actor=actor, request=request))
+    now = clock.now()
+    _check_may_open(actor, request)
+    for attempt in (1, 2):
+        try:
+            with uow:
+                done = recorded_ticket(uow, actor.name, idempotency, now=now)
+                if done is not None:
+                    return Outcome(uow.tickets.get(done), replayed=True)
+                policy = uow.policies.active()
+                staffing = staffing_for(uow, policy, request.service_line)
+                ticket = Ticket.open(
+                    policy,
+                    now=now,
+                    actor=actor.name,
+                    **request.intake_fields(),
+                    staffing=staffing,
+                    channel=request.channel,
+                    external_id=request.external_id,
+                )
+                decision = settle(ticket, now, staffing)
+                save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
+                assert ticket.id is not None
+                remember(uow, actor.name, idempotency, ticket_id=ticket.id, status_code=201, now=now)
+                uow.commit()
+                return Outcome(ticket)
+        except Conflict:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class StaleVersion(Conflict):
+    """The caller's copy of the ticket is out of date (``expected_version`` did not match)."""
+
+
 def _change(
     uow: UnitOfWork,
     *,
     now: datetime,
+    actor: Actor,
+    action: Action,
     ticket_id: int,
     expected_version: int | None,
     act: Callable[[Ticket, Staffing], None],
-) -> Ticket:
-    """Load, check the caller's version (optimistic locking), act, settle, save, commit.
-    ``now`` is the instant the use case read from its clock (once)."""
-    with uow:
-        ticket = uow.tickets.get(ticket_id, for_update=True)
-        if expected_version is not None and ticket.version != expected_version:
-            raise Conflict(
-                f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
-                "somebody changed it meanwhile; reload it and try again"
-            )
-        before = Before.of(ticket)
-        staffing = staffing_for(uow, ticket.policy, ticket.service_line)
-        act(ticket, staffing)
-        decision = settle(ticket, now, staffing)
-        save_changes(uow, [Change(ticket, before, decision)], now=now)
-        uow.commit()
-    return ticket
+    idempotency: Idempotency | None = None,
+) -> Outcome:
+    """Load, check the actor's role for ``action`` and the caller's version (optimistic
+    locking), act, settle, save, commit. ``now`` is the instant the use case read from its clock
+    (once). With ``idempotency``, a retry of an earlier request with the same key does nothing
+    and returns the ticket as it is (``replayed``)."""
+    for attempt in (1, 2):
+        try:
+            with uow:
+                if (
+                    idempotency is not None
+                    and recorded_ticket(uow, actor.name, idempotency, now=now) is not None
+                ):
+                    return Outcome(uow.tickets.get(ticket_id), replayed=True)
+                ticket = uow.tickets.get(ticket_id, for_update=True)
+                actor.require(action, ticket_customer=ticket.customer)
+                if expected_version is not None and ticket.version != expected_version:
+                    raise StaleVersion(
+                        f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
+                        "somebody changed it meanwhile; reload it and try again"
+                    )
+                before = Before.of(ticket)
+                staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+                act(ticket, staffing)
+                decision = settle(ticket, now, staffing)
+                save_changes(uow, [Change(ticket, before, decision)], now=now)
+                if idempotency is not None:
+                    remember(uow, actor.name, idempotency, ticket_id=ticket_id, status_code=200, now=now)
+                uow.commit()
+            return Outcome(ticket)
+        except StaleVersion:
+            raise
+        except Conflict:
+            if idempotency is None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def change_status(
@@ -202,10 +285,12 @@ def change_status(
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_STATUS,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.change_status(status, now=now, actor=actor.name, reason=reason),
-    )
+    ).ticket
 
 
 def add_comment(
@@ -218,17 +303,26 @@ def add_comment(
     public: bool = True,
     expected_version: int | None = None,
 ) -> Ticket:
+    """A comment; ``public=False`` makes it internal (never shown to customers, who may only
+    write public ones)."""
     now = clock.now()
-    from_customer = Role.CUSTOMER in actor.roles
+    from_customer = actor.is_customer
+    if from_customer and not public:
+        raise NotPermitted(
+            f"{actor.name} is a customer; customers write public comments only",
+            action=Action.TICKET_COMMENT_INTERNAL.value,
+        )
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_COMMENT if public else Action.TICKET_COMMENT_INTERNAL,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.comment(
             body, now=now, author=actor.name, public=public, from_customer=from_customer
         ),
-    )
+    ).ticket
 
 
 def escalate(
@@ -240,14 +334,26 @@ def escalate(
     reason: str | None,
     to_tier: str | None = None,
     expected_version: int | None = None,
-) -> Ticket:
+    idempotency: Idempotency | None = None,
+) -> Outcome:
+    """Escalate by hand, as the policy's ``manual_escalation`` allows the actor's roles (a
+    customer only after the tier's waiting time). With ``idempotency`` a retry escalates once."""
     now = clock.now()
 
     def act(t: Ticket, staffing: Staffing) -> None:
         check_may_escalate(t.policy, t, roles=actor.roles, now=now)
         t.escalate(now=now, actor=actor.name, reason=reason, to_tier=to_tier, staffing=staffing)
 
-    return _change(uow, now=now, ticket_id=ticket_id, expected_version=expected_version, act=act)
+    return _change(
+        uow,
+        now=now,
+        actor=actor,
+        action=Action.TICKET_ESCALATE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=act,
+        idempotency=idempotency,
+    )
 
 
 def deescalate(
@@ -266,7 +372,15 @@ def deescalate(
         check_may_deescalate(t.policy, roles=actor.roles)
         t.deescalate(now=now, actor=actor.name, reason=reason, to_tier=to_tier, staffing=staffing)
 
-    return _change(uow, now=now, ticket_id=ticket_id, expected_version=expected_version, act=act)
+    return _change(
+        uow,
+        now=now,
+        actor=actor,
+        action=Action.TICKET_DEESCALATE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=act,
+    ).ticket
 
 
 def override_severity(
@@ -283,23 +397,51 @@ def override_severity(
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_SEVERITY,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.override_severity(severity, now=now, actor=actor.name, reason=reason),
-    )
+    ).ticket
 
 
 def accept_ownership(
     uow: UnitOfWork, *, clock: Clock, actor: Actor, ticket_id: int, expected_version: int | None = None
 ) -> Ticket:
+    """The assigned owner acknowledges the ticket (stops the hand-off to the next in line)."""
     now = clock.now()
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_ACKNOWLEDGE,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.accept_ownership(now=now, agent=actor.name),
-    )
+    ).ticket
+
+
+def take_ownership(
+    uow: UnitOfWork, *, clock: Clock, actor: Actor, ticket_id: int, expected_version: int | None = None
+) -> Ticket:
+    """The actor becomes the ticket's owner and accepts it at once (taking it from the queue or
+    from a colleague). Taking a ticket one already owns just acknowledges it."""
+    now = clock.now()
+
+    def act(t: Ticket, staffing: Staffing) -> None:
+        if t.owner != actor.name:
+            t.assign(actor.name, now=now, actor=actor.name, reason="took ownership")
+        t.accept_ownership(now=now, agent=actor.name)
+
+    return _change(
+        uow,
+        now=now,
+        actor=actor,
+        action=Action.TICKET_TAKE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=act,
+    ).ticket
 
 
 def decide_gate(
@@ -317,6 +459,8 @@ def decide_gate(
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_GATE,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.decide_gate(
@@ -327,7 +471,7 @@ def decide_gate(
             note=note,
             severity_if_rejected=severity_if_rejected,
         ),
-    )
+    ).ticket
 
 
 def change_customer_tier(
@@ -344,10 +488,12 @@ def change_customer_tier(
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_CUSTOMER_TIER,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.change_customer_tier(tier, now=now, actor=actor.name, reason=reason),
-    )
+    ).ticket
 
 
 def update_impact(
@@ -363,7 +509,9 @@ def update_impact(
     return _change(
         uow,
         now=now,
+        actor=actor,
+        action=Action.TICKET_IMPACT,
         ticket_id=ticket_id,
         expected_version=expected_version,
         act=lambda t, s: t.update_impact(users_affected, now=now, actor=actor.name),
-    )
+    ).ticket

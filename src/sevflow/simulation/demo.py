@@ -19,8 +19,9 @@ from sevflow.domain.policy import Policy, Role
 from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.services import tickets as service
+from sevflow.services.actors import Actor
 from sevflow.services.ports import UnitOfWorkFactory
-from sevflow.services.tickets import Actor, NewTicket
+from sevflow.services.tickets import NewTicket
 from sevflow.services.timers import TickResult
 from sevflow.simulation.driver import SettableClock, Simulation
 

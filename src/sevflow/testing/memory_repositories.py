@@ -13,7 +13,7 @@ from sevflow.domain.events import Event, EventKind
 from sevflow.domain.instants import require_aware
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy, Role
-from sevflow.domain.records import OutboxMessage, StoredEvent, TicketFilter, TimerRow
+from sevflow.domain.records import OutboxMessage, PolicyVersion, StoredEvent, TicketFilter, TimerRow
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
@@ -71,6 +71,20 @@ class MemoryPolicies(_Repository):
             raise NotFound("no policy is active yet; store one with activate=True")
         return self.get(version)
 
+    def versions(self) -> list[PolicyVersion]:
+        active = self.active_version()
+        stored = {**self._store.policies, **self._w.policies}
+        return sorted(
+            (PolicyVersion(v, p.name, at, v == active) for v, (p, _, at) in stored.items()),
+            key=lambda pv: (pv.created_at, pv.version),
+        )
+
+    def source(self, version: str) -> str:
+        record = self._record(version)
+        if record is None:
+            raise NotFound(f"policy version {version!r} is not stored")
+        return record[1]
+
     def _record(self, version: str) -> tuple[Policy, str, datetime] | None:
         return self._w.policies.get(version) or self._store.policies.get(version)
 
@@ -80,7 +94,7 @@ def _columns(snapshot: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
         raise InvalidInput(
             "cannot store a ticket that was never opened (it has no created_at); create it with Ticket.open(...)"
         )
-    names = ("status", "severity", "service_line", "customer_tier", "owner", "tier")
+    names = ("status", "severity", "service_line", "customer", "customer_tier", "owner", "tier")
     return (*((n, snapshot[n]) for n in names), ("is_open", Status(snapshot["status"]).is_open))
 
 
@@ -172,6 +186,7 @@ class MemoryTickets(_Repository):
                 ("status", query.status),
                 ("severity", query.severity),
                 ("service_line", query.service_line),
+                ("customer", query.customer),
                 ("customer_tier", query.customer_tier),
                 ("owner", query.owner),
                 ("tier", query.tier),

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from sevflow.entrypoints.cli import agent_cmd, demo_cmd, init_cmd, policy_cmd, sla_cmd, ticket_cmd, worker_cmd
+from sevflow.entrypoints.cli import (
+    agent_cmd,
+    demo_cmd,
+    init_cmd,
+    policy_cmd,
+    serve_cmd,
+    sla_cmd,
+    ticket_cmd,
+    token_cmd,
+    user_cmd,
+    worker_cmd,
+)
 
 app = typer.Typer(
     name="sevflow",
@@ -24,6 +35,9 @@ app.add_typer(sla_cmd.app, name="sla")
 app.add_typer(ticket_cmd.app, name="ticket")
 app.add_typer(agent_cmd.app, name="agent")
 app.command("worker")(worker_cmd.worker)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(token_cmd.app, name="token")
+app.add_typer(user_cmd.app, name="user")
 app.command("demo")(demo_cmd.demo)
 
 

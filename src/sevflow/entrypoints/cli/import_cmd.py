@@ -12,7 +12,8 @@ from sevflow.entrypoints.bulk_import import import_tickets
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
 from sevflow.entrypoints.process import settle_heap
 from sevflow.entrypoints.ticket_files import TicketFileError, read_ticket_file
-from sevflow.services.tickets import Actor, plan_import
+from sevflow.services.actors import Actor
+from sevflow.services.tickets import plan_import
 
 
 @cli_errors

@@ -20,8 +20,9 @@ from sevflow.entrypoints.cli import import_cmd, render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
 from sevflow.services import queries
 from sevflow.services import tickets as ticket_service
+from sevflow.services.actors import Actor
 from sevflow.services.ports import TicketFilter
-from sevflow.services.tickets import Actor, NewTicket
+from sevflow.services.tickets import NewTicket
 
 app = typer.Typer(help="Create, inspect and drive tickets by hand.", no_args_is_help=True)
 

@@ -15,6 +15,7 @@ from sevflow.adapters.db.tables import policies
 from sevflow.domain.errors import Conflict, NotFound
 from sevflow.domain.instants import require_aware
 from sevflow.domain.policy import Policy
+from sevflow.domain.records import PolicyVersion
 from sevflow.policy.loader import load_policy_text
 
 PolicyCache = dict[str, Policy]
@@ -23,6 +24,9 @@ PolicyCache = dict[str, Policy]
 _SOURCE = select(policies.c.source_text).where(policies.c.version == bindparam("version"))
 _EXISTS = select(policies.c.version).where(policies.c.version == bindparam("version"))
 _ACTIVE = select(policies.c.version).where(policies.c.active.is_(True))
+_VERSIONS = select(policies.c.version, policies.c.name, policies.c.created_at, policies.c.active).order_by(
+    policies.c.created_at, policies.c.version
+)
 _INSERT = insert(policies)
 _DEACTIVATE = (
     update(policies)
@@ -94,6 +98,15 @@ class SqlPolicyRepository:
         if version is None:
             raise NotFound("no policy is active yet; store one with activate=True")
         return self.get(version)
+
+    def versions(self) -> list[PolicyVersion]:
+        return [PolicyVersion(*row) for row in self._ctx.connection.execute(_VERSIONS)]
+
+    def source(self, version: str) -> str:
+        text = self._ctx.connection.execute(_SOURCE, {"version": version}).scalar()
+        if text is None:
+            raise NotFound(f"policy version {version!r} is not stored")
+        return str(text)
 
     def committed(self) -> None:
         """The transaction committed: what it wrote may now be shared."""

@@ -194,6 +194,7 @@ class SqlTicketRepository:
             (c.status, query.status),
             (c.severity, query.severity),
             (c.service_line, query.service_line),
+            (c.customer, query.customer),
             (c.customer_tier, query.customer_tier),
             (c.owner, query.owner),
             (c.tier, query.tier),

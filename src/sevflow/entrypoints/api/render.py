@@ -1,0 +1,183 @@
+"""Turning tickets, views and records into response bodies (plain dicts, checked against the
+response models by FastAPI)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sevflow.domain.accounts import ApiToken, AuditEntry, User
+from sevflow.domain.tickets import Ticket
+from sevflow.entrypoints.api.problems import ProblemError
+from sevflow.services.actors import Actor
+from sevflow.services.ports import StoredEvent
+from sevflow.services.queries import TicketView, sla_state
+
+
+def etag(ticket: Ticket) -> str:
+    return f'"{ticket.version}"'
+
+
+def if_match_version(header: str | None, *, required: bool) -> int | None:
+    """The ticket version an ``If-Match`` header names (``"7"`` or ``W/"7"``); ``None`` for
+    ``*`` or (when not ``required``) no header. 428 if required and missing, 400 if malformed."""
+    if header is None:
+        if required:
+            raise ProblemError(
+                428,
+                "precondition-required",
+                "If-Match required",
+                "this change overwrites a field: send If-Match with the ticket's ETag (from GET) so a "
+                "concurrent change is not silently overwritten",
+            )
+        return None
+    value = header.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ProblemError(
+            400,
+            "bad-header",
+            "Malformed If-Match",
+            f'If-Match must be a ticket ETag such as "7", not {header!r}',
+        )
+    return int(value)
+
+
+def ticket_out(t: Ticket, now: datetime, actor: Actor | None) -> dict[str, Any]:
+    assert t.created_at is not None
+    assert t.updated_at is not None
+    out: dict[str, Any] = {
+        "id": t.id,
+        "version": t.version,
+        "title": t.title,
+        "description": t.description,
+        "status": t.status.value,
+        "severity": t.severity.value,
+        "sla_state": sla_state(t, now).value,
+        "service_line": t.service_line,
+        "customer": t.customer,
+        "customer_tier": t.customer_tier,
+        "services": list(t.services),
+        "users_affected": t.users_affected,
+        "channel": t.channel,
+        "external_id": t.external_id,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "next_deadline_at": t.next_deadline_at(),
+    }
+    if actor is None or not actor.is_customer:
+        out.update(
+            proposed_severity=t.proposed_severity.value,
+            tier=t.tier,
+            team=t.team,
+            owner=t.owner,
+            owner_accepted=t.owner_accepted,
+            gate=t.gate.name if t.gate else None,
+            policy_version=t.policy_version,
+        )
+    return out
+
+
+def event_out(s: StoredEvent) -> dict[str, Any]:
+    e = s.event
+    return {
+        "seq": s.seq,
+        "at": e.at,
+        "kind": e.kind.value,
+        "actor": e.actor,
+        "reason": e.reason,
+        "rule": e.rule,
+        "data": dict(e.data),
+        "policy_version": s.policy_version,
+    }
+
+
+def detail_out(view: TicketView, actor: Actor | None) -> dict[str, Any]:
+    customer = actor is not None and actor.is_customer
+    return {
+        **ticket_out(view.ticket, view.now, actor),
+        "clocks": [
+            {
+                "clock": c.kind.value,
+                "state": c.state.value,
+                "calendar": c.calendar,
+                "target_minutes": c.target_seconds // 60,
+                "elapsed_seconds": c.elapsed_seconds,
+                "remaining_seconds": c.remaining_seconds,
+                "percent": c.percent,
+                "deadline_at": c.deadline_at,
+                "breached": c.breached,
+                "met": c.met,
+            }
+            for c in view.clocks
+        ],
+        "timeline": [event_out(s) for s in view.events],
+        "plan": []
+        if customer
+        else [
+            {"key": d.key, "kind": d.kind.value, "due_at": d.at, "rule": d.rule} for d in view.plan.upcoming
+        ],
+    }
+
+
+def audit_out(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "outcome": e.outcome.value,
+        "reason": e.reason,
+        "ticket_id": e.ticket_id,
+        "target": e.target,
+    }
+
+
+def token_out(t: ApiToken) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "user": t.user,
+        "label": t.label,
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "last_used_at": t.last_used_at,
+        "revoked_at": t.revoked_at,
+    }
+
+
+def user_out(u: User) -> dict[str, Any]:
+    return {
+        "name": u.name,
+        "role": u.role.value,
+        "duties": sorted(d.value for d in u.duties),
+        "organisation": u.organisation,
+        "active": u.active,
+        "has_password": u.password_hash is not None,
+        "created_at": u.created_at,
+    }
+
+
+def cursor_of(last_id: int | None) -> str | None:
+    return (
+        None
+        if last_id is None
+        else base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
+    )
+
+
+def after_id(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        if prefix == "after" and number.isdigit():
+            return int(number)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ProblemError(
+        422, "bad-cursor", "Invalid cursor", "cursor is not one this API handed out; use next_cursor as given"
+    )

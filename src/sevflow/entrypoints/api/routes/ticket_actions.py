@@ -1,0 +1,251 @@
+"""What people do to a ticket. Each route names its use case; the service checks the role, the
+policy and the version. Writes that overwrite a field (status, severity, customer tier, impact)
+need ``If-Match`` with the ticket's ETag; the others honour it when sent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from sevflow.domain.severity import Severity
+from sevflow.domain.status import Status
+from sevflow.domain.tickets import Ticket
+from sevflow.entrypoints.api import render
+from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.routes.tickets import IdempotencyKey
+from sevflow.entrypoints.api.schemas import (
+    CommentCreate,
+    CustomerTierChange,
+    GateDecision,
+    ImpactUpdate,
+    SeverityOverride,
+    StatusChange,
+    TicketOut,
+    TierMove,
+)
+from sevflow.services import tickets as service
+from sevflow.services.actors import Actor
+from sevflow.services.idempotency import Idempotency
+
+router = APIRouter(prefix="/api/tickets/{ticket_id}", tags=["ticket actions"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ticket\'s ETag, e.g. "7".')]
+
+
+def _done(ticket: Ticket, box: Box, actor: Actor, response: Response) -> dict[str, Any]:
+    response.headers["ETag"] = render.etag(ticket)
+    return render.ticket_out(ticket, box.clock.now(), actor)
+
+
+@router.post("/comments", response_model=TicketOut, status_code=201)
+def comment(
+    ticket_id: int,
+    body: CommentCreate,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Add a comment; ``public: false`` makes it internal (never shown to customers)."""
+    ticket = service.add_comment(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        body=body.body,
+        public=body.public,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/status", response_model=TicketOut)
+def change_status(
+    ticket_id: int,
+    body: StatusChange,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    ticket = service.change_status(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        status=Status(body.status),
+        reason=body.reason,
+        expected_version=render.if_match_version(if_match, required=True),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/severity", response_model=TicketOut)
+def override_severity(
+    ticket_id: int,
+    body: SeverityOverride,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Override the severity; the reason is recorded."""
+    ticket = service.override_severity(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        severity=Severity(body.severity),
+        reason=body.reason,
+        expected_version=render.if_match_version(if_match, required=True),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/escalate", response_model=TicketOut)
+def escalate(
+    ticket_id: int,
+    body: TierMove,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Escalate to the next tier (or ``to_tier``), as the policy's ``manual_escalation`` allows
+    (customers: after their tier's waiting time). Idempotent with ``Idempotency-Key``."""
+    idempotency = (
+        Idempotency.of(key, "ticket.escalate", {"ticket": ticket_id, **body.model_dump()})
+        if key is not None
+        else None
+    )
+    outcome = service.escalate(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        reason=body.reason,
+        to_tier=body.to_tier,
+        expected_version=render.if_match_version(if_match, required=False),
+        idempotency=idempotency,
+    )
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _done(outcome.ticket, box, actor, response)
+
+
+@router.post("/deescalate", response_model=TicketOut)
+def deescalate(
+    ticket_id: int,
+    body: TierMove,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    ticket = service.deescalate(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        reason=body.reason,
+        to_tier=body.to_tier,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/acknowledge", response_model=TicketOut)
+def acknowledge(
+    ticket_id: int, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
+    """The assigned owner acknowledges the ticket: the hand-off to the next in line stops."""
+    ticket = service.accept_ownership(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/take", response_model=TicketOut)
+def take(
+    ticket_id: int, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
+    """Accept ownership: become the ticket's owner (and acknowledge it) at once."""
+    ticket = service.take_ownership(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/gate", response_model=TicketOut)
+def decide_gate(
+    ticket_id: int,
+    body: GateDecision,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Approve or reject the pending decision gate (rejecting needs a note). The gate's
+    approver roles decide who may; nobody approves a gate on a ticket they own."""
+    ticket = service.decide_gate(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        approved=body.decision == "approve",
+        note=body.note,
+        severity_if_rejected=Severity(body.severity_if_rejected) if body.severity_if_rejected else None,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/customer-tier", response_model=TicketOut)
+def change_customer_tier(
+    ticket_id: int,
+    body: CustomerTierChange,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    ticket = service.change_customer_tier(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        tier=body.customer_tier,
+        reason=body.reason,
+        expected_version=render.if_match_version(if_match, required=True),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/impact", response_model=TicketOut)
+def update_impact(
+    ticket_id: int,
+    body: ImpactUpdate,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    ticket = service.update_impact(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        users_affected=body.users_affected,
+        expected_version=render.if_match_version(if_match, required=True),
+    )
+    return _done(ticket, box, actor, response)

@@ -1,0 +1,129 @@
+"""Tickets: create (idempotent with ``Idempotency-Key``), list with filters and cursor paging,
+show with clocks, timeline and plan, and the ticket's audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from sevflow.domain.records import TicketFilter
+from sevflow.domain.severity import Severity
+from sevflow.entrypoints.api import render
+from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.schemas import TicketCreate, TicketDetail, TicketOut, TicketPage, TrailOut
+from sevflow.services import directory, queries
+from sevflow.services import tickets as service
+from sevflow.services.idempotency import Idempotency
+from sevflow.services.tickets import NewTicket
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes a retry of this request return the first result instead of acting twice.",
+    ),
+]
+
+
+@router.post("", status_code=201, response_model=TicketOut)
+def create_ticket(
+    body: TicketCreate, actor: CurrentActor, box: Box, response: Response, key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Open a ticket. Left out, ``severity`` is set by the policy's severity rules; a declared
+    one needs ``severity_reason``. Customers open tickets for their own organisation only."""
+    customer, tier = directory.customer_and_tier(
+        box.read_uow_factory(), actor=actor, customer=body.customer, tier=body.customer_tier
+    )
+    request = NewTicket(
+        title=body.title,
+        service_line=body.service_line,
+        customer=customer,
+        customer_tier=tier,
+        description=body.description,
+        services=tuple(body.services),
+        users_affected=body.users_affected,
+        severity=Severity(body.severity) if body.severity else None,
+        severity_reason=body.severity_reason,
+        channel="portal" if actor.is_customer else "api",
+        external_id=body.external_id,
+    )
+    idempotency = Idempotency.of(key, "ticket.create", body.model_dump()) if key is not None else None
+    outcome = service.create_ticket(
+        box.uow_factory(), clock=box.clock, actor=actor, request=request, idempotency=idempotency
+    )
+    ticket = outcome.ticket
+    response.headers["Location"] = f"/api/tickets/{ticket.id}"
+    response.headers["ETag"] = render.etag(ticket)
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return render.ticket_out(ticket, box.clock.now(), actor)
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(
+    actor: CurrentActor,
+    box: Box,
+    status: Annotated[
+        Literal["new", "triaged", "in_progress", "waiting_on_customer", "resolved", "closed"] | None, Query()
+    ] = None,
+    severity: Annotated[Literal["Sev1", "Sev2", "Sev3", "Sev4"] | None, Query()] = None,
+    tier: Annotated[str | None, Query(max_length=200)] = None,
+    service_line: Annotated[str | None, Query(max_length=200)] = None,
+    customer: Annotated[str | None, Query(max_length=200)] = None,
+    customer_tier: Annotated[str | None, Query(max_length=200)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    sla: Annotated[Literal["ok", "at_risk", "breached"] | None, Query(description="SLA state now.")] = None,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
+    """Tickets in id order, ``limit`` per page; follow ``next_cursor`` for the next page.
+    Customers see their own organisation's tickets only."""
+    query = TicketFilter(
+        status=status,
+        severity=severity,
+        service_line=service_line,
+        customer=customer,
+        customer_tier=customer_tier,
+        owner=owner,
+        tier=tier,
+        open_only=open_only,
+        limit=limit + 1,
+        after_id=render.after_id(cursor),
+    )
+    now = box.clock.now()
+    found = queries.list_tickets(
+        box.read_uow_factory(),
+        query,
+        actor=actor,
+        sla=queries.SlaState(sla) if sla else None,
+        now=now,
+    )
+    page, more = found[:limit], len(found) > limit
+    return {
+        "items": [render.ticket_out(t, now, actor) for t in page],
+        "next_cursor": render.cursor_of(page[-1].id) if more and page else None,
+    }
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+def show_ticket(ticket_id: int, actor: CurrentActor, box: Box, response: Response) -> dict[str, Any]:
+    """The ticket with its SLA clocks now, its timeline (customers: what was said to them) and
+    what falls due next."""
+    view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id, actor=actor)
+    response.headers["ETag"] = render.etag(view.ticket)
+    return render.detail_out(view, actor)
+
+
+@router.get("/{ticket_id}/audit", response_model=TrailOut)
+def ticket_audit(ticket_id: int, actor: CurrentActor, box: Box) -> dict[str, Any]:
+    """Everything that happened to the ticket, and every refused attempt on it."""
+    events, refused = queries.ticket_trail(box.read_uow_factory(), ticket_id=ticket_id, actor=actor)
+    return {
+        "events": [render.event_out(e) for e in events],
+        "refused": [render.audit_out(a) for a in refused],
+    }

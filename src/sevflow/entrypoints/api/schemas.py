@@ -1,0 +1,273 @@
+"""Request and response bodies. Requests forbid unknown fields (a typo is an error, not a
+silently ignored value); responses are what the OpenAPI document promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+class TicketCreate(Strict):
+    title: str = Field(min_length=1, max_length=1_000)
+    service_line: str = Field(min_length=1, max_length=200)
+    customer: str | None = Field(default=None, max_length=200, description="Customers: left out (their own).")
+    customer_tier: str | None = Field(
+        default=None, max_length=200, description="Default: the customer's tier."
+    )
+    description: str = Field(default="", max_length=100_000)
+    services: list[str] = Field(default_factory=list, max_length=100)
+    users_affected: int = Field(default=0, ge=0, le=10**9)
+    severity: Literal["Sev1", "Sev2", "Sev3", "Sev4"] | None = None
+    severity_reason: str | None = Field(default=None, max_length=10_000)
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CommentCreate(Strict):
+    body: str = Field(min_length=1, max_length=100_000)
+    public: bool = True
+
+
+class StatusChange(Strict):
+    status: Literal["new", "triaged", "in_progress", "waiting_on_customer", "resolved", "closed"]
+    reason: str | None = Field(default=None, max_length=10_000)
+
+
+class SeverityOverride(Strict):
+    severity: Literal["Sev1", "Sev2", "Sev3", "Sev4"]
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class TierMove(Strict):
+    reason: str = Field(min_length=1, max_length=10_000)
+    to_tier: str | None = Field(default=None, max_length=200)
+
+
+class GateDecision(Strict):
+    decision: Literal["approve", "reject"]
+    note: str | None = Field(default=None, max_length=10_000)
+    severity_if_rejected: Literal["Sev1", "Sev2", "Sev3", "Sev4"] | None = None
+
+
+class CustomerTierChange(Strict):
+    customer_tier: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class ImpactUpdate(Strict):
+    users_affected: int = Field(ge=0, le=10**9)
+
+
+class SignIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenCreate(Strict):
+    label: str = Field(min_length=1, max_length=200)
+    user: str | None = Field(default=None, max_length=100, description="Admins: whose token. Default: yours.")
+    expires_at: datetime | None = None
+
+
+class UserCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["viewer", "agent", "lead", "manager", "admin", "customer"]
+    password: str | None = Field(default=None, min_length=12, max_length=1024)
+    duties: list[Literal["incident_commander", "senior_engineer", "on_call"]] = Field(default_factory=list)
+    organisation: str | None = Field(default=None, max_length=200)
+
+
+class CustomerPut(Strict):
+    tier: str = Field(min_length=1, max_length=200)
+    email_domains: list[str] = Field(default_factory=list, max_length=100)
+
+
+class AwayChange(Strict):
+    away: bool
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+
+class ClockOut(BaseModel):
+    clock: str
+    state: str
+    calendar: str
+    target_minutes: int
+    elapsed_seconds: int
+    remaining_seconds: int
+    percent: float
+    deadline_at: datetime | None
+    breached: bool
+    met: bool | None
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    reason: str | None
+    rule: str | None
+    data: dict[str, Any]
+    policy_version: str
+
+
+class DueOut(BaseModel):
+    key: str
+    kind: str
+    due_at: datetime
+    rule: str | None
+
+
+class TicketOut(BaseModel):
+    """A ticket. Fields about internal handling (tier, team, owner, gate, plan) are ``null`` in
+    customers' views."""
+
+    id: int
+    version: int
+    title: str
+    description: str
+    status: str
+    severity: str
+    sla_state: str
+    service_line: str
+    customer: str
+    customer_tier: str
+    services: list[str]
+    users_affected: int
+    channel: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_deadline_at: datetime | None
+    proposed_severity: str | None = None
+    tier: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    owner_accepted: bool | None = None
+    gate: str | None = None
+    policy_version: str | None = None
+
+
+class TicketDetail(TicketOut):
+    clocks: list[ClockOut]
+    timeline: list[EventOut]
+    plan: list[DueOut]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class AuditOut(BaseModel):
+    id: int | None
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
+    reason: str
+    ticket_id: int | None
+    target: str | None
+
+
+class TrailOut(BaseModel):
+    events: list[EventOut]
+    refused: list[AuditOut]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+class IntakeOut(BaseModel):
+    ticket_id: int
+    created: bool
+    skipped: list[str]
+
+
+class SessionOut(BaseModel):
+    user: str
+    role: str
+    csrf_token: str
+    expires_at: datetime
+
+
+class TokenOut(BaseModel):
+    id: str
+    user: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The token itself: shown this once, never again.")
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    duties: list[str]
+    organisation: str | None
+    active: bool
+    has_password: bool
+    created_at: datetime
+
+
+class CustomerOut(BaseModel):
+    name: str
+    tier: str
+    email_domains: list[str]
+    created_at: datetime
+
+
+class TeamOut(BaseModel):
+    name: str
+    service_line: str
+    tier: str
+    lead: str
+    members: list[str]
+
+
+class AgentOut(BaseModel):
+    name: str
+    teams: list[str]
+    leads: list[str]
+    open_tickets: int
+    away: bool
+
+
+class ServiceLineOut(BaseModel):
+    name: str
+    queue: str
+    manager: str
+    services: list[str]
+    teams: dict[str, str]
+    owners: dict[str, dict[str, str]]
+
+
+class PolicyVersionOut(BaseModel):
+    version: str
+    name: str
+    created_at: datetime
+    active: bool
+
+
+class PolicyOut(BaseModel):
+    version: str
+    name: str
+    source: str
+    summary: dict[str, Any]

@@ -1,0 +1,49 @@
+"""``sevflow serve``: the HTTP API (with its OpenAPI document at /openapi.json and docs at /docs)
+and, unless ``--no-worker``, the timer worker in the same process."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from sevflow.entrypoints.api.app import create_app
+from sevflow.entrypoints.cli.runtime import cli_errors, container, out
+from sevflow.entrypoints.worker import run_worker
+
+
+@cli_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Do not run the timer worker here (run `sevflow worker` apart)."),
+    ] = False,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
+    ] = "info",
+) -> None:
+    """Serve the API. The timer worker runs in a thread beside it by default; with PostgreSQL
+    you may instead run several `sevflow serve --no-worker` and `sevflow worker` processes."""
+    with container() as box:
+        stop = threading.Event()
+        worker: threading.Thread | None = None
+        if not no_worker:
+            worker = threading.Thread(
+                target=run_worker, args=(box,), kwargs={"stop": stop}, name="sevflow-worker", daemon=True
+            )
+            worker.start()
+        where = box.engine.url.render_as_string(hide_password=True)
+        out.print(
+            f"sevflow API on http://{host}:{port} (docs at /docs) over {where}"
+            + ("" if no_worker else ", timer worker running")
+        )
+        try:
+            uvicorn.run(create_app(box), host=host, port=port, log_level=log_level, access_log=False)
+        finally:
+            stop.set()
+            if worker is not None:
+                worker.join(timeout=10)
