@@ -25,9 +25,14 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
     ] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="API processes (the timer worker still runs once, in this one)."),
+    ] = 1,
 ) -> None:
-    """Serve the API. The timer worker runs in a thread beside it by default; with PostgreSQL
-    you may instead run several `sevflow serve --no-worker` and `sevflow worker` processes."""
+    """Serve the API. The timer worker runs in a thread beside it by default (--no-worker: run
+    `sevflow worker` apart). --workers N runs N API processes sharing the port, all on the
+    settings of this one (SEVFLOW_* environment variables)."""
     with container() as box:
         stop = threading.Event()
         worker: threading.Thread | None = None
@@ -42,7 +47,18 @@ def serve(
             + ("" if no_worker else ", timer worker running")
         )
         try:
-            uvicorn.run(create_app(box), host=host, port=port, log_level=log_level, access_log=False)
+            if workers == 1:
+                uvicorn.run(create_app(box), host=host, port=port, log_level=log_level, access_log=False)
+            else:
+                uvicorn.run(
+                    "sevflow.entrypoints.api.asgi:app_from_environment",
+                    factory=True,
+                    workers=workers,
+                    host=host,
+                    port=port,
+                    log_level=log_level,
+                    access_log=False,
+                )
         finally:
             stop.set()
             if worker is not None:
