@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from common import (
     STARTER,
     Target,
@@ -43,7 +44,6 @@ from common import (
     scratch,
 )
 from http_load import LoadResult, closed_loop, http_request, open_loop, run
-
 from sevflow.bootstrap import build_container
 from sevflow.config import Settings
 from sevflow.services import accounts, directory
