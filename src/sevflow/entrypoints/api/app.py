@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sevflow.bootstrap import Container
-from sevflow.entrypoints.api import problems
+from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
 from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
 
@@ -16,6 +16,18 @@ browser session (`POST /api/session`; then send the returned CSRF token as `X-CS
 every change). Errors are RFC 9457 `application/problem+json`.
 """
 
+ROUTERS = (
+    (tickets, (401, 403, 404, 409, 422)),
+    (ticket_actions, (400, 401, 403, 404, 409, 412, 422, 428)),
+    (directory, (401, 403, 404, 422)),
+    (policy, (401, 403, 404, 422)),
+    (accounts, (401, 403, 404, 409, 422, 429)),
+    (audit, (401, 403, 422)),
+    (intake, (401, 403, 409, 422)),
+)
+"""Each router, and the problem statuses its operations can answer with (declared in the
+OpenAPI document; 400, 413 and 415 are added to every operation that takes a body)."""
+
 
 def create_app(container: Container) -> FastAPI:
     """The API over ``container``'s services. The dashboard (a later part) mounts under
@@ -23,7 +35,8 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION)
     app.state.container = container
     problems.install(app)
-    for module in (tickets, ticket_actions, directory, policy, accounts, audit, intake):
-        app.include_router(module.router)
+    for module, statuses in ROUTERS:
+        app.include_router(module.router, responses=openapi_doc.responses(*statuses))
+    openapi_doc.document(app)
     app.add_middleware(RequestGuard, max_body_bytes=lambda: container.settings.max_body_bytes)
     return app

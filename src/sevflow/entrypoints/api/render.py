@@ -168,13 +168,18 @@ def cursor_of(last_id: int | None) -> str | None:
     )
 
 
+MAX_ROW_ID = 2**31 - 1
+"""Row ids are 32-bit integer columns: a cursor past this names no row (and would overflow the
+database driver)."""
+
+
 def after_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, number = text.partition(":")
-        if prefix == "after" and number.isdigit():
+        if prefix == "after" and number.isdigit() and int(number) <= MAX_ROW_ID:
             return int(number)
     except (ValueError, UnicodeDecodeError):
         pass

@@ -39,9 +39,15 @@ SIGNED = {
 }
 
 
-def _doc(content_type: str, headers: Mapping[str, str]) -> dict[str, Any]:
+JSON_BODY = {"type": "object"}
+RAW_MESSAGE = {"type": "string", "description": "The message as received: RFC 5322 headers and body."}
+
+
+def _doc(
+    content_type: str, headers: Mapping[str, str], body: Mapping[str, Any] = JSON_BODY
+) -> dict[str, Any]:
     return {
-        "requestBody": {"required": True, "content": {content_type: {"schema": {"type": "object"}}}},
+        "requestBody": {"required": True, "content": {content_type: {"schema": dict(body)}}},
         "parameters": [
             {
                 "name": name,
@@ -53,6 +59,11 @@ def _doc(content_type: str, headers: Mapping[str, str]) -> dict[str, Any]:
             for name, text in headers.items()
         ],
     }
+
+
+UPDATED: dict[int | str, dict[str, Any]] = {
+    200: {"model": IntakeOut, "description": "The ticket with the same external id was updated."}
+}
 
 
 def _secret(value: SecretStr | None, setting: str) -> bytes:
@@ -99,7 +110,11 @@ async def _verified(request: Request, check: Callable[[bytes], None]) -> bytes:
 
 
 @router.post(
-    "/webhook", response_model=IntakeOut, status_code=201, openapi_extra=_doc("application/json", SIGNED)
+    "/webhook",
+    response_model=IntakeOut,
+    status_code=201,
+    responses=UPDATED,
+    openapi_extra=_doc("application/json", SIGNED),
 )
 async def webhook(request: Request, response: Response) -> dict[str, Any]:
     """sevflow's own ticket JSON (fields in the README). 201 if a ticket was opened, 200 if the
@@ -121,7 +136,11 @@ async def webhook(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.post(
-    "/email", response_model=IntakeOut, status_code=201, openapi_extra=_doc("message/rfc822", SIGNED)
+    "/email",
+    response_model=IntakeOut,
+    status_code=201,
+    responses=UPDATED,
+    openapi_extra=_doc("message/rfc822", SIGNED, RAW_MESSAGE),
 )
 async def email(request: Request, response: Response) -> dict[str, Any]:
     """A raw RFC 5322 message (``Content-Type: message/rfc822``), signed like the webhook — for
@@ -147,6 +166,7 @@ async def email(request: Request, response: Response) -> dict[str, Any]:
     "/zendesk",
     response_model=IntakeOut,
     status_code=201,
+    responses=UPDATED,
     openapi_extra=_doc(
         "application/json",
         {
@@ -177,6 +197,7 @@ async def zendesk(request: Request, response: Response) -> dict[str, Any]:
     "/jira",
     response_model=IntakeOut,
     status_code=201,
+    responses=UPDATED,
     openapi_extra=_doc("application/json", {"X-Hub-Signature": "sha256=<hex HMAC-SHA256 of the body>"}),
 )
 async def jira(request: Request, response: Response) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
 from sevflow.entrypoints.api import render
 from sevflow.entrypoints.api.auth import Box, CurrentActor
-from sevflow.entrypoints.api.routes.tickets import IdempotencyKey
+from sevflow.entrypoints.api.routes.tickets import IdempotencyKey, TicketId
 from sevflow.entrypoints.api.schemas import (
     CommentCreate,
     CustomerTierChange,
@@ -40,7 +40,7 @@ def _done(ticket: Ticket, box: Box, actor: Actor, response: Response) -> dict[st
 
 @router.post("/comments", response_model=TicketOut, status_code=201)
 def comment(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: CommentCreate,
     actor: CurrentActor,
     box: Box,
@@ -62,7 +62,7 @@ def comment(
 
 @router.post("/status", response_model=TicketOut)
 def change_status(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: StatusChange,
     actor: CurrentActor,
     box: Box,
@@ -83,7 +83,7 @@ def change_status(
 
 @router.post("/severity", response_model=TicketOut)
 def override_severity(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: SeverityOverride,
     actor: CurrentActor,
     box: Box,
@@ -105,7 +105,7 @@ def override_severity(
 
 @router.post("/escalate", response_model=TicketOut)
 def escalate(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: TierMove,
     actor: CurrentActor,
     box: Box,
@@ -137,7 +137,7 @@ def escalate(
 
 @router.post("/deescalate", response_model=TicketOut)
 def deescalate(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: TierMove,
     actor: CurrentActor,
     box: Box,
@@ -158,7 +158,7 @@ def deescalate(
 
 @router.post("/acknowledge", response_model=TicketOut)
 def acknowledge(
-    ticket_id: int, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+    ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
 ) -> dict[str, Any]:
     """The assigned owner acknowledges the ticket: the hand-off to the next in line stops."""
     ticket = service.accept_ownership(
@@ -173,7 +173,7 @@ def acknowledge(
 
 @router.post("/take", response_model=TicketOut)
 def take(
-    ticket_id: int, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+    ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
 ) -> dict[str, Any]:
     """Accept ownership: become the ticket's owner (and acknowledge it) at once."""
     ticket = service.take_ownership(
@@ -188,7 +188,7 @@ def take(
 
 @router.post("/gate", response_model=TicketOut)
 def decide_gate(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: GateDecision,
     actor: CurrentActor,
     box: Box,
@@ -212,7 +212,7 @@ def decide_gate(
 
 @router.post("/customer-tier", response_model=TicketOut)
 def change_customer_tier(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: CustomerTierChange,
     actor: CurrentActor,
     box: Box,
@@ -233,7 +233,7 @@ def change_customer_tier(
 
 @router.post("/impact", response_model=TicketOut)
 def update_impact(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: ImpactUpdate,
     actor: CurrentActor,
     box: Box,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from sevflow.domain.records import TicketFilter
 from sevflow.domain.severity import Severity
@@ -27,6 +27,8 @@ IdempotencyKey = Annotated[
         description="Makes a retry of this request return the first result instead of acting twice.",
     ),
 ]
+TicketId = Annotated[int, Path(ge=1, le=render.MAX_ROW_ID)]
+"""A larger number names no ticket, and would overflow the database driver if it reached a query."""
 
 
 @router.post("", status_code=201, response_model=TicketOut)
@@ -111,7 +113,7 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def show_ticket(ticket_id: int, actor: CurrentActor, box: Box, response: Response) -> dict[str, Any]:
+def show_ticket(ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response) -> dict[str, Any]:
     """The ticket with its SLA clocks now, its timeline (customers: what was said to them) and
     what falls due next."""
     view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id, actor=actor)
@@ -120,7 +122,7 @@ def show_ticket(ticket_id: int, actor: CurrentActor, box: Box, response: Respons
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)
-def ticket_audit(ticket_id: int, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def ticket_audit(ticket_id: TicketId, actor: CurrentActor, box: Box) -> dict[str, Any]:
     """Everything that happened to the ticket, and every refused attempt on it."""
     events, refused = queries.ticket_trail(box.read_uow_factory(), ticket_id=ticket_id, actor=actor)
     return {
