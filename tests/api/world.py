@@ -95,11 +95,13 @@ def build_world(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[
     config = Settings(
         database_url=database_url,
         policy_path=policy,
-        cookie_secure=False,
-        intake_secret=SecretStr(INTAKE_SECRET),
-        zendesk_secret=SecretStr(ZENDESK_SECRET),
-        jira_secret=SecretStr(JIRA_SECRET),
-        **settings,
+        **{
+            "cookie_secure": False,  # the test client speaks plain HTTP
+            "intake_secret": SecretStr(INTAKE_SECRET),
+            "zendesk_secret": SecretStr(ZENDESK_SECRET),
+            "jira_secret": SecretStr(JIRA_SECRET),
+            **settings,  # e.g. intake_secret=None: that intake turned off
+        },
     )
     box = build_container(config, clock=clock, hasher=Argon2Hasher(fast=True))
     try:

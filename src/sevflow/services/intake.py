@@ -13,7 +13,8 @@ How an arriving ticket is placed, when the sender does not say:
 An update adds the comment it carries, moves the status when the other system's status has a
 sevflow meaning and the move is allowed, and raises the users affected; a move the state
 machine forbids is skipped and reported in ``Received.skipped`` (refusing the delivery would
-only make the sender retry it).
+only make the sender retry it). A delivery that changes nothing (a retry) writes nothing. An
+update about a ticket not stored opens it (if it carries a title) with its comment and status.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sevflow.domain.accounts import Customer
-from sevflow.domain.errors import Conflict, DomainError
+from sevflow.domain.errors import Conflict, DomainError, InvalidInput
 from sevflow.domain.incoming import IncomingTicket
 from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
@@ -107,6 +108,15 @@ def _update(ticket: Ticket, incoming: IncomingTicket, actor: Actor, now: datetim
     return skipped
 
 
+def _check_may_open(incoming: IncomingTicket) -> None:
+    if not incoming.title.strip():
+        known = ", ".join([incoming.external_id, *incoming.related_ids])
+        raise InvalidInput(
+            f"no ticket is stored under {known}, and this {incoming.kind.value} delivery has no title "
+            "to open one with: send the ticket's creation first, or a title with the update"
+        )
+
+
 def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTicket) -> Received:
     """Open or update the ticket ``incoming`` is about, in one transaction."""
     now = clock.now()
@@ -123,6 +133,7 @@ def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTi
                     skipped = _update(ticket, incoming, actor, now)
                     created = False
                 else:
+                    _check_may_open(incoming)
                     policy = uow.policies.active()
                     request = request_for(uow, policy, incoming)
                     staffing = staffing_for(uow, policy, request.service_line)
@@ -135,10 +146,19 @@ def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTi
                         channel=request.channel,
                         external_id=request.external_id,
                     )
-                    before, skipped, created = Before(None, False), [], True
+                    # an update seen first (sent out of order, or about a ticket older than the
+                    # connection) still carries its comment and status: applied, not dropped
+                    before, skipped, created = (
+                        Before(None, False),
+                        _update(ticket, incoming, actor, now),
+                        True,
+                    )
                 decision = settle(ticket, now, staffing)
-                save_changes(uow, [Change(ticket, before, decision)], now=now)
-                uow.commit()
+                if created or ticket.pending:
+                    # a repeat delivery that changes nothing is not written (the version, and
+                    # so the ticket's ETag, stay as they were)
+                    save_changes(uow, [Change(ticket, before, decision)], now=now)
+                    uow.commit()
             return Received(ticket, created, tuple(skipped))
         except Conflict:
             if attempt == 2:
