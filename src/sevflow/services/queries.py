@@ -104,31 +104,48 @@ def sla_state(ticket: Ticket, now: datetime) -> SlaState:
 
 
 CUSTOMER_VISIBLE = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.COMMENTED})
+INTERNAL_DATA = frozenset(
+    {"severity_source", "proposed_severity", "matched_rules", "tier", "team", "policy_version"}
+)
+"""Fields of a ticket's opening that are about internal handling (never shown to customers)."""
+
+
+def _as_told(s: StoredEvent) -> StoredEvent:
+    """An event as a customer sees it: without internal handling, the rules that fired or the
+    reason the opening recorded (it names the intake rules)."""
+    e = s.event
+    data = {k: v for k, v in e.data.items() if k not in INTERNAL_DATA}
+    reason = None if e.kind is EventKind.CREATED else e.reason
+    return replace(s, event=replace(e, data=data, reason=reason, rule=None))
 
 
 def visible_to(actor: Actor | None, events: list[StoredEvent]) -> list[StoredEvent]:
-    """The events ``actor`` may see: all of them for staff, for customers the ones said to them."""
+    """The events ``actor`` may see: all of them for staff, for customers the ones said to them
+    (without internal details)."""
     if actor is None or not actor.is_customer:
         return events
     return [
-        s
+        _as_told(s)
         for s in events
         if s.event.kind in CUSTOMER_VISIBLE
         and (s.event.kind is not EventKind.COMMENTED or bool(s.event.data.get("public")))
     ]
 
 
-def show_ticket(uow: UnitOfWork, *, now: datetime, ticket_id: int, actor: Actor | None = None) -> TicketView:
-    """The ticket, its clocks at ``now``, its audit trail, what falls due next, and what the
-    engine would do if nobody acted (both computed by the same code the worker runs). For a
-    customer the trail holds only what was said to them."""
+def show_ticket(
+    uow: UnitOfWork, *, now: datetime, ticket_id: int, actor: Actor | None = None, project_ahead: bool = True
+) -> TicketView:
+    """The ticket, its clocks at ``now``, its audit trail, what falls due next, and (with
+    ``project_ahead``; customers never) what the engine would do if nobody acted — both computed
+    by the same code the worker runs. For a customer the trail holds only what was said to them."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
         if actor is not None:
             actor.require(Action.TICKET_READ, ticket_customer=ticket.customer)
         events = visible_to(actor, uow.events.for_ticket(ticket_id))
-        staffing = staffing_for(uow, ticket.policy, ticket.service_line)
-    steps = tuple(project(ticket, now, staffing=staffing))
+        project_ahead = project_ahead and not (actor is not None and actor.is_customer)
+        staffing = staffing_for(uow, ticket.policy, ticket.service_line) if project_ahead else None
+    steps = tuple(project(ticket, now, staffing=staffing)) if staffing is not None else ()
     return TicketView(ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), steps, now)
 
 

@@ -120,6 +120,17 @@ def detail_out(view: TicketView, actor: Actor | None) -> dict[str, Any]:
         else [
             {"key": d.key, "kind": d.kind.value, "due_at": d.at, "rule": d.rule} for d in view.plan.upcoming
         ],
+        "projection": [
+            {
+                "at": step.event.at,
+                "kind": step.event.kind.value,
+                "reason": step.event.reason,
+                "rule": step.event.rule,
+                "tier": step.tier,
+                "owner": step.owner,
+            }
+            for step in view.projection
+        ],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -74,7 +74,7 @@ class SignIn(Strict):
 class TokenCreate(Strict):
     label: str = Field(min_length=1, max_length=200)
     user: str | None = Field(default=None, max_length=100, description="Admins: whose token. Default: yours.")
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(default=None, description="With a time zone offset (or Z).")
 
 
 class UserCreate(Strict):
@@ -158,10 +158,20 @@ class TicketOut(BaseModel):
     policy_version: str | None = None
 
 
+class StepOut(BaseModel):
+    at: datetime
+    kind: str
+    reason: str | None
+    rule: str | None
+    tier: str
+    owner: str | None
+
+
 class TicketDetail(TicketOut):
     clocks: list[ClockOut]
     timeline: list[EventOut]
     plan: list[DueOut]
+    projection: list[StepOut] = Field(description="Only with ?projection=true (never for customers).")
 
 
 class TicketPage(BaseModel):

@@ -113,10 +113,24 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def show_ticket(ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response) -> dict[str, Any]:
+def show_ticket(
+    ticket_id: TicketId,
+    actor: CurrentActor,
+    box: Box,
+    response: Response,
+    projection: Annotated[
+        bool, Query(description="Also show what the engine would record over 30 days if nobody acted.")
+    ] = False,
+) -> dict[str, Any]:
     """The ticket with its SLA clocks now, its timeline (customers: what was said to them) and
     what falls due next."""
-    view = queries.show_ticket(box.read_uow_factory(), now=box.clock.now(), ticket_id=ticket_id, actor=actor)
+    view = queries.show_ticket(
+        box.read_uow_factory(),
+        now=box.clock.now(),
+        ticket_id=ticket_id,
+        actor=actor,
+        project_ahead=projection,
+    )
     response.headers["ETag"] = render.etag(view.ticket)
     return render.detail_out(view, actor)
 
