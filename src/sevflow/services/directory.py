@@ -54,6 +54,17 @@ def list_service_lines(uow: UnitOfWork, *, actor: Actor) -> list[ServiceLine]:
         return list(uow.policies.active().service_lines.values())
 
 
+def people(policy: Policy) -> set[str]:
+    """Everyone ``policy`` names: team members and leads, owners, managers."""
+    names: set[str] = set()
+    for team in _teams(policy):
+        names |= {team.lead, *team.members}
+    for line in policy.service_lines.values():
+        names.add(line.manager)
+        names |= {p for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
+    return names
+
+
 def list_agents(uow: UnitOfWork, *, actor: Actor) -> list[AgentView]:
     """Everyone the active policy names (team members, leads, owners, managers), by name."""
     actor.require(Action.DIRECTORY_READ)
@@ -65,10 +76,7 @@ def list_agents(uow: UnitOfWork, *, actor: Actor) -> list[AgentView]:
             for member in team.members:
                 teams.setdefault(member, []).append(team.name)
             leads.setdefault(team.lead, []).append(team.name)
-        names = set(teams) | set(leads)
-        for line in policy.service_lines.values():
-            names.add(line.manager)
-            names |= {p for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
+        names = people(policy)
         staffing = uow.agents.staffing(sorted(names))
     return [
         AgentView(

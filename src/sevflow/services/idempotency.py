@@ -38,10 +38,11 @@ class Idempotency:
     def of(cls, key: str, operation: str, content: Mapping[str, Any]) -> Idempotency:
         """Check the key (1–255 visible ASCII characters) and fingerprint ``content`` (any
         JSON-able mapping; key order does not matter)."""
-        if not key or len(key) > MAX_KEY or not all(33 <= ord(c) <= 126 for c in key):
+        bad = next((c for c in key if not 33 <= ord(c) <= 126), None)
+        if not key or len(key) > MAX_KEY or bad is not None:
+            got = f"U+{ord(bad):04X} at position {key.index(bad)}" if bad else f"{len(key)} character(s)"
             raise InvalidInput(
-                f"Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters (no spaces); "
-                f"got {len(key)} character(s)"
+                f"Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters (no spaces); got {got}"
             )
         digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
         return cls(key, operation, digest)

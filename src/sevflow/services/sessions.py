@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -49,10 +50,12 @@ def csrf_matches(cookie: str, presented: str | None) -> bool:
 
 
 def _check_rate(uow: UnitOfWork, subject: str, limit: int, now: datetime) -> None:
-    since = now - WINDOW
+    # the window is the last WINDOW, end excluded: a failure exactly WINDOW old has left it, so
+    # a client that waits Retry-After seconds is let in
+    since = now - WINDOW + timedelta(microseconds=1)
     if uow.login_failures.count_since(subject, since) >= limit:
         oldest = uow.login_failures.oldest_since(subject, since)
-        wait = int(((oldest or now) + WINDOW - now).total_seconds()) + 1
+        wait = math.ceil(((oldest or now) + WINDOW - now).total_seconds())
         raise RateLimited(
             f"too many failed sign-ins ({limit} within {int(WINDOW.total_seconds() // 60)} minutes); "
             f"try again in {wait} seconds",

@@ -256,7 +256,12 @@ def _change(
                     )
                 before = Before.of(ticket)
                 staffing = staffing_for(uow, ticket.policy, ticket.service_line)
-                act(ticket, staffing)
+                try:
+                    act(ticket, staffing)
+                except NotPermitted as refused:
+                    # the policy's own refusals are audited under the use case's action too
+                    refused.action = refused.action or action.value
+                    raise
                 decision = settle(ticket, now, staffing)
                 save_changes(uow, [Change(ticket, before, decision)], now=now)
                 if idempotency is not None:

@@ -91,7 +91,7 @@ class RequestGuard:
 
 
 def _too_large(length: bytes | None, limit: int) -> str:
-    size = f"{length.decode('latin-1')} bytes" if length is not None else "more"
+    size = f"{length.decode('latin-1')} bytes" if length is not None else f"over {limit} bytes"
     return f"the request body is {size}; at most {limit} bytes are accepted (setting SEVFLOW_MAX_BODY_BYTES)"
 
 

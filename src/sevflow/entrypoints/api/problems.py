@@ -8,6 +8,8 @@ No stack trace ever reaches a client: unexpected errors are logged and answered 
 from __future__ import annotations
 
 import logging
+import re
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -35,6 +37,8 @@ from sevflow.services.tickets import StaleVersion
 log = logging.getLogger("sevflow.api")
 
 PROBLEM = "application/problem+json"
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+HTTP_PROBLEMS = {404: ("not-found", "Not found"), 405: ("method-not-allowed", "Method not allowed")}
 
 
 class ProblemError(Exception):
@@ -95,6 +99,17 @@ def _validation(request: Request, exc: RequestValidationError) -> Response:
         instance=request.url.path,
         errors=errors,
     )
+
+
+def _allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API documents for this path. Starlette's own Allow names only the first
+    route whose path matched (POST but not GET for /api/tickets)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in item if method in HTTP_METHODS}
+    return ", ".join(sorted(methods)) or fallback
 
 
 def map_error(request: Request, exc: SevflowError) -> Response:
@@ -186,16 +201,18 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        headers = dict(exc.headers or {})
+        slug, title = HTTP_PROBLEMS.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
         detail = str(exc.detail)
         if exc.status_code == 404:
             detail = f"there is no {request.url.path}; the API's paths are listed at /docs"
         elif exc.status_code == 405:
-            allowed = (exc.headers or {}).get("Allow", "")
+            allowed = _allowed_methods(request, headers.get("Allow", ""))
+            headers = {**headers, "Allow": allowed}
             detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
-        return problem(
-            exc.status_code, slug, detail.split(";")[0].capitalize(), detail, instance=request.url.path
-        )
+        # the title names the problem type (the same for every occurrence, RFC 9457); a 405
+        # carries the Allow header (RFC 9110 requires it)
+        return problem(exc.status_code, slug, title, detail, instance=request.url.path, headers=headers)
 
     async def on_sevflow(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SevflowError)
