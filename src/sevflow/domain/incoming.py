@@ -25,7 +25,7 @@ class IncomingTicket:
     """One ticket event from another system.
 
     ``external_id`` is namespaced by source (``zendesk:35436``, ``jira:SUP-12``,
-    ``email:<root-message-id@host>``, or the generic sender's own id) and is what makes a repeat
+    ``email:<root-message-id@host>``, ``webhook:<the sender's own id>``) and is what makes a repeat
     delivery update instead of create. ``labels`` are the other system's tags, labels or
     components, lower-cased; the intake service matches them against the policy's services.
     ``status`` is already a sevflow status value (``resolved``, ``waiting_on_customer``, ...) or
