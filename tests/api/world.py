@@ -72,7 +72,13 @@ class ApiWorld:
         return {"Authorization": f"Bearer {self.tokens[user]}", **extra}
 
     def request(
-        self, method: str, path: str, *, as_: str | None = None, headers: Mapping[str, str] | None = None, **kw: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        as_: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kw: Any,
     ) -> httpx.Response:
         """``method path`` as user ``as_`` (no credentials if ``None``)."""
         all_headers = {**(self.auth(as_) if as_ else {}), **(headers or {})}
@@ -111,12 +117,23 @@ def build_world(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[
             ("Initech", "business", "initech.example"),
         ):
             directory.put_customer(
-                box.uow_factory(), clock=clock, actor=OPERATOR, name=name, tier=customer_tier, email_domains=[domain]
+                box.uow_factory(),
+                clock=clock,
+                actor=OPERATOR,
+                name=name,
+                tier=customer_tier,
+                email_domains=[domain],
             )
         world = ApiWorld(box, clock, TestClient(create_app(box), raise_server_exceptions=False))
         for name, spec in USERS.items():
             accounts.create_user(
-                box.uow_factory(), clock=clock, hasher=box.hasher, actor=OPERATOR, name=name, password=PASSWORD, **spec
+                box.uow_factory(),
+                clock=clock,
+                hasher=box.hasher,
+                actor=OPERATOR,
+                name=name,
+                password=PASSWORD,
+                **spec,
             )
             world.tokens[name] = accounts.create_token(
                 box.uow_factory(), clock=clock, actor=OPERATOR, user=name, label="tests"

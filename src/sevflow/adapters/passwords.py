@@ -12,9 +12,7 @@ class Argon2Hasher:
     test suites (never in production: it makes guessing cheaper)."""
 
     def __init__(self, *, fast: bool = False) -> None:
-        self._hasher = (
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1) if fast else PasswordHasher()
-        )
+        self._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1) if fast else PasswordHasher()
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

@@ -39,7 +39,9 @@ def upload_policy(uow: UnitOfWork, *, clock: Clock, actor: Actor, source_text: s
         changed = uow.policies.active_version() != policy.version
         uow.policies.add(policy, source_text, now=now, activate=changed)
         uow.audit.add(
-            AuditEntry(now, actor.name, Action.POLICY_UPLOAD.value, AuditOutcome.ALLOWED, target=policy.version)
+            AuditEntry(
+                now, actor.name, Action.POLICY_UPLOAD.value, AuditOutcome.ALLOWED, target=policy.version
+            )
         )
         uow.commit()
     return policy

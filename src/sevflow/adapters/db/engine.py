@@ -46,11 +46,16 @@ def make_engine(url: str | URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, **{"json_serializer": json_text, **overrides})
+        # A pool as large as the API's thread pool: a connection opened past the pool's size
+        # is closed after one use, and opening one (with its pragmas) costs more than a query.
+        options: dict[str, Any] = {"json_serializer": json_text}
+        if parsed.database not in (None, "", ":memory:"):
+            options.update(pool_size=40, max_overflow=10)
+        engine = create_engine(parsed, **{**options, **overrides})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        options: dict[str, Any] = {
+        options = {
             "json_serializer": json_text,
             "pool_size": 10,
             "max_overflow": 20,

@@ -4,7 +4,7 @@ need ``If-Match`` with the ticket's ETag; the others honour it when sent."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
@@ -33,9 +33,9 @@ router = APIRouter(prefix="/api/tickets/{ticket_id}", tags=["ticket actions"])
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ticket\'s ETag, e.g. "7".')]
 
 
-def _done(ticket: Ticket, box: Box, actor: Actor, response: Response) -> dict[str, Any]:
+def _done(ticket: Ticket, box: Box, actor: Actor, response: Response, *, status: int = 200) -> Response:
     response.headers["ETag"] = render.etag(ticket)
-    return render.ticket_out(ticket, box.clock.now(), actor)
+    return render.send(render.ticket_out(ticket, box.clock.now(), actor), response, status=status)
 
 
 @router.post("/comments", response_model=TicketOut, status_code=201)
@@ -46,7 +46,7 @@ def comment(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     """Add a comment; ``public: false`` makes it internal (never shown to customers)."""
     ticket = service.add_comment(
         box.uow_factory(),
@@ -57,7 +57,7 @@ def comment(
         public=body.public,
         expected_version=render.if_match_version(if_match, required=False),
     )
-    return _done(ticket, box, actor, response)
+    return _done(ticket, box, actor, response, status=201)
 
 
 @router.post("/status", response_model=TicketOut)
@@ -68,7 +68,7 @@ def change_status(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     ticket = service.change_status(
         box.uow_factory(),
         clock=box.clock,
@@ -89,7 +89,7 @@ def override_severity(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     """Override the severity; the reason is recorded."""
     ticket = service.override_severity(
         box.uow_factory(),
@@ -112,7 +112,7 @@ def escalate(
     response: Response,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     """Escalate to the next tier (or ``to_tier``), as the policy's ``manual_escalation`` allows
     (customers: after their tier's waiting time). Idempotent with ``Idempotency-Key``."""
     idempotency = (
@@ -143,7 +143,7 @@ def deescalate(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     ticket = service.deescalate(
         box.uow_factory(),
         clock=box.clock,
@@ -159,7 +159,7 @@ def deescalate(
 @router.post("/acknowledge", response_model=TicketOut)
 def acknowledge(
     ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
-) -> dict[str, Any]:
+) -> Response:
     """The assigned owner acknowledges the ticket: the hand-off to the next in line stops."""
     ticket = service.accept_ownership(
         box.uow_factory(),
@@ -174,7 +174,7 @@ def acknowledge(
 @router.post("/take", response_model=TicketOut)
 def take(
     ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
-) -> dict[str, Any]:
+) -> Response:
     """Accept ownership: become the ticket's owner (and acknowledge it) at once."""
     ticket = service.take_ownership(
         box.uow_factory(),
@@ -194,7 +194,7 @@ def decide_gate(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     """Approve or reject the pending decision gate (rejecting needs a note). The gate's
     approver roles decide who may; nobody approves a gate on a ticket they own."""
     ticket = service.decide_gate(
@@ -218,7 +218,7 @@ def change_customer_tier(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     ticket = service.change_customer_tier(
         box.uow_factory(),
         clock=box.clock,
@@ -239,7 +239,7 @@ def update_impact(
     box: Box,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     ticket = service.update_impact(
         box.uow_factory(),
         clock=box.clock,

@@ -34,7 +34,7 @@ TicketId = Annotated[int, Path(ge=1, le=render.MAX_ROW_ID)]
 @router.post("", status_code=201, response_model=TicketOut)
 def create_ticket(
     body: TicketCreate, actor: CurrentActor, box: Box, response: Response, key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Response:
     """Open a ticket. Left out, ``severity`` is set by the policy's severity rules; a declared
     one needs ``severity_reason``. Customers open tickets for their own organisation only."""
     customer, tier = directory.customer_and_tier(
@@ -62,7 +62,7 @@ def create_ticket(
     response.headers["ETag"] = render.etag(ticket)
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return render.ticket_out(ticket, box.clock.now(), actor)
+    return render.send(render.ticket_out(ticket, box.clock.now(), actor), response, status=201)
 
 
 @router.get("", response_model=TicketPage)
@@ -121,7 +121,7 @@ def show_ticket(
     projection: Annotated[
         bool, Query(description="Also show what the engine would record over 30 days if nobody acted.")
     ] = False,
-) -> dict[str, Any]:
+) -> Response:
     """The ticket with its SLA clocks now, its timeline (customers: what was said to them) and
     what falls due next."""
     view = queries.show_ticket(
@@ -132,7 +132,7 @@ def show_ticket(
         project_ahead=projection,
     )
     response.headers["ETag"] = render.etag(view.ticket)
-    return render.detail_out(view, actor)
+    return render.send(render.detail_out(view, actor), response)
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)
