@@ -235,7 +235,8 @@ def main() -> None:
     parser.add_argument("--get-rate", type=int, default=1500, help="fixed rate for the GET latency")
     args = parser.parse_args()
     results = [bench_database(kind, args) for kind in kinds(args.db)]
-    print(f"Machine: {machine_facts([r[0] for r in results])}; revision {git_revision()}")
+    servers = [Target(r[0].kind, args.postgres if r[0].kind == "postgres" else r[0].url) for r in results]
+    print(f"Machine: {machine_facts(servers)}; revision {git_revision()}")
     print(f"Command: `{command_line()}`\n")
     print(
         "| database | measure | sevflow | bare FastAPI + one row | sevflow's cost / bare |\n"
