@@ -29,5 +29,10 @@ class Settings(BaseSettings):
     """The signing secret of the Zendesk webhook posting to ``/api/intake/zendesk``."""
     jira_secret: SecretStr | None = None
     """The secret of the Jira webhook posting to ``/api/intake/jira``."""
+    token_cache_seconds: float = Field(default=0.0, ge=0.0, le=60.0)
+    """Remember a checked API token this long per API process, so most requests skip reading it
+    (about a third of a GET's cost). 0 (the default): every request reads it, and a revocation
+    from anywhere takes effect at once; above 0, a revocation made by another process (the CLI,
+    another API process) takes effect within this many seconds."""
     intake_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     """Signed deliveries older (or further in the future) than this are refused as replays."""

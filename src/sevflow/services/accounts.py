@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sevflow.domain.access import Action
@@ -23,6 +23,7 @@ from sevflow.domain.policy import Role
 from sevflow.domain.text import check_storable, text_field
 from sevflow.services.actors import Actor
 from sevflow.services.ports import Clock, PasswordHasher, UnitOfWork
+from sevflow.services.token_cache import TokenCache
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024
@@ -166,8 +167,11 @@ def list_tokens(uow: UnitOfWork, *, actor: Actor, user: str | None = None) -> li
         return uow.tokens.list(None if who == "*" else who)
 
 
-def revoke_token(uow: UnitOfWork, *, clock: Clock, actor: Actor, token_id: str) -> ApiToken:
-    """Revoke a token (one's own, or anybody's for admins). It stops working at once."""
+def revoke_token(
+    uow: UnitOfWork, *, clock: Clock, actor: Actor, token_id: str, cache: TokenCache | None = None
+) -> ApiToken:
+    """Revoke a token (one's own, or anybody's for admins). It stops working at once in this
+    process (``cache`` forgets it) and within the cache's lifetime in others."""
     now = clock.now()
     with uow:
         token = uow.tokens.find(token_id)
@@ -177,34 +181,66 @@ def revoke_token(uow: UnitOfWork, *, clock: Clock, actor: Actor, token_id: str) 
         uow.tokens.revoke(token_id, now=now)
         _audit(uow, now, actor, Action.TOKEN_OWN, f"revoked token {token_id} of {token.user}")
         uow.commit()
+        if cache is not None:
+            cache.forget(token_id)
         revoked = uow.tokens.find(token_id)
     assert revoked is not None
     return revoked
 
 
-def authenticate_token(reader: UnitOfWork, writer: UnitOfWork, *, clock: Clock, text: str) -> Actor:
-    """The actor a token belongs to; ``Unauthenticated`` saying why if it is malformed,
-    unknown, wrong, expired or revoked, or its user is deactivated. Looks up with ``reader``
-    (no write lock); records the last use with ``writer`` at most once a minute."""
-    now = clock.now()
+def _checked(token: ApiToken, user: User | None, now: datetime) -> User:
+    if token.revoked_at is not None:
+        raise Unauthenticated(f"this API token was revoked at {token.revoked_at.isoformat()}")
+    if not token.usable_at(now):
+        assert token.expires_at is not None
+        raise Unauthenticated(f"this API token expired at {token.expires_at.isoformat()}")
+    if user is None or not user.active:
+        raise Unauthenticated(f"the user of this API token ({token.user}) is deactivated")
+    return user
+
+
+def _parse(text: str) -> tuple[str, str]:
     match = TOKEN_TEXT.fullmatch(text)
     if match is None:
         raise Unauthenticated("malformed API token: expected sev_<12 hex digits>_<43 characters>")
     token_id, secret = match.groups()
+    return token_id, secret_hash(secret)
+
+
+def cached_actor(cache: TokenCache, *, clock: Clock, text: str) -> Actor | None:
+    """The actor from ``cache`` without touching the database, or ``None`` when the database
+    must be asked (not cached, or its last use is due to be recorded). Raises
+    ``Unauthenticated`` for a malformed, expired or revoked token as ``authenticate_token``."""
+    token_id, digest = _parse(text)
+    hit = cache.get(token_id, digest)
+    if hit is None:
+        return None
+    token, user = hit
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        return None
+    return Actor.of(_checked(token, user, now))
+
+
+def authenticate_token(
+    reader: UnitOfWork, writer: UnitOfWork, *, clock: Clock, text: str, cache: TokenCache | None = None
+) -> Actor:
+    """The actor a token belongs to; ``Unauthenticated`` saying why if it is malformed,
+    unknown, wrong, expired or revoked, or its user is deactivated. Looks up with ``reader``
+    (no write lock); records the last use with ``writer`` at most once a minute. A ``cache``
+    remembers the answer for ``cached_actor``."""
+    now = clock.now()
+    token_id, digest = _parse(text)
     with reader:
         token = reader.tokens.find(token_id)
-        if token is None or not hmac.compare_digest(token.secret_hash, secret_hash(secret)):
+        if token is None or not hmac.compare_digest(token.secret_hash, digest):
             raise Unauthenticated("unknown API token")
-        if token.revoked_at is not None:
-            raise Unauthenticated(f"this API token was revoked at {token.revoked_at.isoformat()}")
-        if not token.usable_at(now):
-            assert token.expires_at is not None
-            raise Unauthenticated(f"this API token expired at {token.expires_at.isoformat()}")
-        user = reader.users.find(token.user)
-    if user is None or not user.active:
-        raise Unauthenticated(f"the user of this API token ({token.user}) is deactivated")
+        user = _checked(token, reader.users.find(token.user), now)
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         with writer:
             writer.tokens.touch(token_id, now=now)
             writer.commit()
+        token = replace(token, last_used_at=now)
+    if cache is not None:
+        cache.put(token_id, digest, token, user)
     return Actor.of(user)

@@ -8,6 +8,7 @@ from sevflow.bootstrap import Container
 from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
 from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
+from sevflow.services.token_cache import TokenCache
 
 DESCRIPTION = """Severity-based support-ticket escalation.
 
@@ -34,6 +35,7 @@ def create_app(container: Container) -> FastAPI:
     ``/dashboard``; the timer worker runs beside it (``sevflow serve``), not inside it."""
     app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION)
     app.state.container = container
+    app.state.token_cache = TokenCache(ttl=container.settings.token_cache_seconds)
     problems.install(app)
     for module, statuses in ROUTERS:
         app.include_router(module.router, responses=openapi_doc.responses(*statuses))

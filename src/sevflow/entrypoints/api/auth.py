@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from sevflow.bootstrap import Container
 from sevflow.domain.errors import NotPermitted, Unauthenticated
-from sevflow.services.accounts import authenticate_token
+from sevflow.services.accounts import authenticate_token, cached_actor
 from sevflow.services.actors import Actor
 from sevflow.services.sessions import authenticate_session, csrf_matches
+from sevflow.services.token_cache import TokenCache
 
 SESSION_COOKIE = "sevflow_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -35,13 +36,17 @@ async def current_actor(request: Request) -> Actor:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <API token>'")
-        actor = await run_in_threadpool(
-            authenticate_token,
-            box.read_uow_factory(),
-            box.uow_factory(),
-            clock=box.clock,
-            text=credentials.strip(),
-        )
+        cache: TokenCache = request.app.state.token_cache
+        actor = cached_actor(cache, clock=box.clock, text=credentials.strip())
+        if actor is None:
+            actor = await run_in_threadpool(
+                authenticate_token,
+                box.read_uow_factory(),
+                box.uow_factory(),
+                clock=box.clock,
+                text=credentials.strip(),
+                cache=cache,
+            )
     elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
         actor = await run_in_threadpool(
             authenticate_session, box.read_uow_factory(), clock=box.clock, cookie=cookie

@@ -126,11 +126,18 @@ def list_tokens(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: Annotated[str, Path(max_length=64)], actor: CurrentActor, box: Box
+    token_id: Annotated[str, Path(max_length=64)], actor: CurrentActor, box: Box, request: Request
 ) -> dict[str, Any]:
-    """Revoke a token: it stops working at once (the record is kept)."""
+    """Revoke a token: it stops working at once here, and within a second in other API
+    processes (the record is kept)."""
     return render.token_out(
-        accounts.revoke_token(box.uow_factory(), clock=box.clock, actor=actor, token_id=token_id)
+        accounts.revoke_token(
+            box.uow_factory(),
+            clock=box.clock,
+            actor=actor,
+            token_id=token_id,
+            cache=request.app.state.token_cache,
+        )
     )
 
 
