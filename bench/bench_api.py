@@ -196,6 +196,7 @@ def bench_database(
                 **os.environ,
                 "SEVFLOW_DATABASE_URL": target.url,
                 "SEVFLOW_POLICY_PATH": str(STARTER),
+                "SEVFLOW_TOKEN_CACHE_SECONDS": str(args.token_cache),
             }
             serve = [str(Path(sys.executable).parent / "sevflow"), "serve", "--port", str(port)]
             serve += ["--log-level", "warning", "--workers", str(args.server_workers)]
@@ -230,6 +231,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="closed-loop clients")
     parser.add_argument(
         "--server-workers", type=int, default=1, help="sevflow serve --workers (API processes)"
+    )
+    parser.add_argument(
+        "--token-cache", type=float, default=0.0, help="SEVFLOW_TOKEN_CACHE_SECONDS for sevflow"
     )
     parser.add_argument("--create-rate", type=int, default=500, help="fixed rate for the create latency")
     parser.add_argument("--get-rate", type=int, default=1500, help="fixed rate for the GET latency")
