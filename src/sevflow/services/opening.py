@@ -1,0 +1,215 @@
+"""Opening tickets: one (``create_ticket``, idempotent with a key), many in one transaction
+(``open_tickets``), and checking a list before importing it (``plan_import``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sevflow.domain.access import Action
+from sevflow.domain.errors import Conflict, InvalidInput, NotPermitted
+from sevflow.domain.severity import Severity
+from sevflow.domain.staffing import Staffing
+from sevflow.domain.ticket_intake import check_intake
+from sevflow.domain.tickets import Ticket
+from sevflow.services.actors import Actor
+from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.idempotency import Idempotency, recorded_ticket, remember
+from sevflow.services.ports import Clock, UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A request to open a ticket. ``severity`` left empty lets the policy's intake rules decide."""
+
+    title: str
+    service_line: str
+    customer: str
+    customer_tier: str
+    description: str = ""
+    services: tuple[str, ...] = ()
+    users_affected: int = 0
+    severity: Severity | None = None
+    severity_reason: str | None = None
+    channel: str = "api"
+    external_id: str | None = None
+
+    def intake_fields(self) -> dict[str, Any]:
+        """The fields the policy checks at intake, as keyword arguments of ``check_intake``
+        and ``Ticket.open``."""
+        return {
+            "title": self.title,
+            "service_line": self.service_line,
+            "customer": self.customer,
+            "customer_tier": self.customer_tier,
+            "description": self.description,
+            "services": self.services,
+            "users_affected": self.users_affected,
+            "severity": self.severity,
+            "severity_reason": self.severity_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A ticket after an idempotent use case; ``replayed`` if an earlier request with the same
+    ``Idempotency-Key`` already did the work (nothing was done this time)."""
+
+    ticket: Ticket
+    replayed: bool = False
+
+
+def _check_may_open(actor: Actor, request: NewTicket) -> None:
+    actor.require(Action.TICKET_CREATE)
+    if actor.is_customer and actor.account is not None and request.customer != actor.organisation:
+        raise NotPermitted(
+            f"{actor.name} may open tickets only for their own organisation "
+            f"({actor.organisation or 'none set'}), not {request.customer!r}",
+            action=Action.TICKET_CREATE.value,
+        )
+
+
+@dataclass
+class _StaffingBook:
+    """Staffing per service line, kept current as a bulk batch assigns owners."""
+
+    lines: dict[str, Staffing] = field(default_factory=dict)
+
+    def took(self, line: str, owner: str | None) -> None:
+        if owner is None:
+            return
+        current = self.lines[line]
+        loads = dict(current.load)
+        loads[owner] = loads.get(owner, 0) + 1
+        self.lines[line] = Staffing(loads, current.away)
+
+
+def open_tickets(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    requests: Sequence[NewTicket],
+    read_uow: UnitOfWork | None = None,
+) -> list[Ticket]:
+    """Open many tickets in one write transaction (all or none). Returns them with ids assigned.
+
+    The active policy and the staffing are read in a short transaction of their own, which is
+    ended before the tickets are worked out: the domain work, most of the cost, runs without
+    holding SQLite's write lock, so other writers (another bulk load, the timer worker) proceed
+    meanwhile. Loads are written as deltas, so nothing is lost if they changed in between; an
+    owner may be chosen on loads a moment old, as with any two concurrent openings.
+    ``read_uow``, if given, does those reads instead (a read-only unit of work: on SQLite it
+    then does not queue for the write lock at all, which matters when several bulk loads run).
+    """
+    now = clock.now()
+    for r in requests:
+        _check_may_open(actor, r)
+    reader = read_uow if read_uow is not None else uow
+    with reader:
+        policy = reader.policies.active()
+        book = _StaffingBook()
+        for line in dict.fromkeys(r.service_line for r in requests):
+            book.lines[line] = staffing_for(reader, policy, line)
+    # the read ended with its block: no lock is held while the domain works
+    with uow:
+        changes = []
+        for r in requests:
+            staffing = book.lines[r.service_line]
+            ticket = Ticket.open(
+                policy,
+                now=now,
+                actor=actor.name,
+                **r.intake_fields(),
+                staffing=staffing,
+                channel=r.channel,
+                external_id=r.external_id,
+            )
+            decision = settle(ticket, now, staffing)
+            book.took(r.service_line, ticket.owner)
+            changes.append(Change(ticket, Before(None, False), decision))
+        save_changes(uow, changes, now=now)
+        uow.commit()
+    return [c.ticket for c in changes]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a list of new tickets would do, by position in the list."""
+
+    to_open: list[int]
+    already_stored: dict[int, int]
+    """Position -> id of the stored ticket with the same external id (skipped)."""
+    problems: list[tuple[int, str]]
+    """Position -> why opening it would be refused (nothing is imported while there are any)."""
+
+
+def plan_import(uow: UnitOfWork, requests: Sequence[NewTicket]) -> ImportPlan:
+    """Check every request against the active policy exactly as opening it would (fields,
+    service line, customer tier, services, a declared severity's reason) and find those whose
+    external id is already stored. Writes nothing."""
+    with uow:
+        policy = uow.policies.active()
+        stored = uow.tickets.ids_by_external_id([r.external_id for r in requests if r.external_id])
+    to_open: list[int] = []
+    already: dict[int, int] = {}
+    problems: list[tuple[int, str]] = []
+    for n, r in enumerate(requests):
+        if r.external_id is not None and r.external_id in stored:
+            already[n] = stored[r.external_id]
+            continue
+        try:
+            check_intake(policy, **r.intake_fields())
+        except InvalidInput as error:
+            problems.append((n, str(error)))
+            continue
+        to_open.append(n)
+    return ImportPlan(to_open, already, problems)
+
+
+def open_ticket(uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTicket) -> Ticket:
+    return open_tickets(uow, clock=clock, actor=actor, requests=[request])[0]
+
+
+def create_ticket(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    request: NewTicket,
+    idempotency: Idempotency | None = None,
+) -> Outcome:
+    """Open one ticket; with ``idempotency``, a retry of the same request returns the ticket the
+    first one opened (``replayed``) instead of opening another."""
+    if idempotency is None:
+        return Outcome(open_ticket(uow, clock=clock, actor=actor, request=request))
+    now = clock.now()
+    _check_may_open(actor, request)
+    for attempt in (1, 2):
+        try:
+            with uow:
+                done = recorded_ticket(uow, actor.name, idempotency, now=now)
+                if done is not None:
+                    return Outcome(uow.tickets.get(done), replayed=True)
+                policy = uow.policies.active()
+                staffing = staffing_for(uow, policy, request.service_line)
+                ticket = Ticket.open(
+                    policy,
+                    now=now,
+                    actor=actor.name,
+                    **request.intake_fields(),
+                    staffing=staffing,
+                    channel=request.channel,
+                    external_id=request.external_id,
+                )
+                decision = settle(ticket, now, staffing)
+                save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
+                assert ticket.id is not None
+                remember(uow, actor.name, idempotency, ticket_id=ticket.id, status_code=201, now=now)
+                uow.commit()
+                return Outcome(ticket)
+        except Conflict:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
