@@ -137,15 +137,7 @@ def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTi
                     policy = uow.policies.active()
                     request = request_for(uow, policy, incoming)
                     staffing = staffing_for(uow, policy, request.service_line)
-                    ticket = Ticket.open(
-                        policy,
-                        now=now,
-                        actor=actor.name,
-                        **request.intake_fields(),
-                        staffing=staffing,
-                        channel=request.channel,
-                        external_id=request.external_id,
-                    )
+                    ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
                     # an update seen first (sent out of order, or about a ticket older than the
                     # connection) still carries its comment and status: applied, not dropped
                     before, skipped, created = (

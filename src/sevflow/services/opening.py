@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sevflow.domain.access import Action
 from sevflow.domain.errors import Conflict, InvalidInput, NotPermitted
+from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.ticket_intake import check_intake
@@ -34,6 +36,18 @@ class NewTicket:
     severity_reason: str | None = None
     channel: str = "api"
     external_id: str | None = None
+
+    def open_under(self, policy: Policy, *, now: datetime, actor: str, staffing: Staffing) -> Ticket:
+        """The new ticket this request opens under ``policy`` (not yet stored)."""
+        return Ticket.open(
+            policy,
+            now=now,
+            actor=actor,
+            **self.intake_fields(),
+            staffing=staffing,
+            channel=self.channel,
+            external_id=self.external_id,
+        )
 
     def intake_fields(self) -> dict[str, Any]:
         """The fields the policy checks at intake, as keyword arguments of ``check_intake``
@@ -117,15 +131,7 @@ def open_tickets(
         changes = []
         for r in requests:
             staffing = book.lines[r.service_line]
-            ticket = Ticket.open(
-                policy,
-                now=now,
-                actor=actor.name,
-                **r.intake_fields(),
-                staffing=staffing,
-                channel=r.channel,
-                external_id=r.external_id,
-            )
+            ticket = r.open_under(policy, now=now, actor=actor.name, staffing=staffing)
             decision = settle(ticket, now, staffing)
             book.took(r.service_line, ticket.owner)
             changes.append(Change(ticket, Before(None, False), decision))
@@ -194,15 +200,7 @@ def create_ticket(
                     return Outcome(uow.tickets.get(done), replayed=True)
                 policy = uow.policies.active()
                 staffing = staffing_for(uow, policy, request.service_line)
-                ticket = Ticket.open(
-                    policy,
-                    now=now,
-                    actor=actor.name,
-                    **request.intake_fields(),
-                    staffing=staffing,
-                    channel=request.channel,
-                    external_id=request.external_id,
-                )
+                ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
                 decision = settle(ticket, now, staffing)
                 save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
                 assert ticket.id is not None
