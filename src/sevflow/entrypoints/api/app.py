@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
 from sevflow.bootstrap import Container
@@ -33,7 +37,13 @@ OpenAPI document; 400, 413 and 415 are added to every operation that takes a bod
 def create_app(container: Container) -> FastAPI:
     """The API over ``container``'s services. The dashboard (a later part) mounts under
     ``/dashboard``; the timer worker runs beside it (``sevflow serve``), not inside it."""
-    app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.api_threads
+        yield
+
+    app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
     app.state.token_cache = TokenCache(ttl=container.settings.token_cache_seconds)
     problems.install(app)

@@ -18,10 +18,13 @@ def app_from_environment() -> FastAPI:
     box = build_container(Settings(), migrate_schema=False)
     app = create_app(box)
 
+    inner = app.router.lifespan_context
+
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            async with inner(a):
+                yield
         finally:
             box.close()
 
