@@ -10,9 +10,10 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from sevflow.domain.accounts import ApiToken, AuditEntry, User
+from sevflow.domain.accounts import AuditEntry, User
 from sevflow.domain.tickets import Ticket
 from sevflow.entrypoints.api.problems import ProblemError
+from sevflow.entrypoints.views import clock_json
 from sevflow.services.actors import Actor
 from sevflow.services.ports import StoredEvent
 from sevflow.services.queries import TicketView, sla_state
@@ -120,21 +121,7 @@ def detail_out(view: TicketView, actor: Actor | None) -> dict[str, Any]:
     customer = actor is not None and actor.is_customer
     return {
         **ticket_out(view.ticket, view.now, actor),
-        "clocks": [
-            {
-                "clock": c.kind.value,
-                "state": c.state.value,
-                "calendar": c.calendar,
-                "target_minutes": c.target_seconds // 60,
-                "elapsed_seconds": c.elapsed_seconds,
-                "remaining_seconds": c.remaining_seconds,
-                "percent": c.percent,
-                "deadline_at": c.deadline_at,
-                "breached": c.breached,
-                "met": c.met,
-            }
-            for c in view.clocks
-        ],
+        "clocks": [clock_json(c) for c in view.clocks],
         "timeline": [event_out(s) for s in view.events],
         "plan": []
         if customer
@@ -165,18 +152,6 @@ def audit_out(e: AuditEntry) -> dict[str, Any]:
         "reason": e.reason,
         "ticket_id": e.ticket_id,
         "target": e.target,
-    }
-
-
-def token_out(t: ApiToken) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "user": t.user,
-        "label": t.label,
-        "created_at": t.created_at,
-        "expires_at": t.expires_at,
-        "last_used_at": t.last_used_at,
-        "revoked_at": t.revoked_at,
     }
 
 

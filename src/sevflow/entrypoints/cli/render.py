@@ -13,7 +13,8 @@ from rich.text import Text
 
 from sevflow.domain.events import Event
 from sevflow.domain.tickets import Ticket
-from sevflow.services.queries import ClockView, TicketView
+from sevflow.entrypoints.views import clock_json
+from sevflow.services.queries import TicketView
 
 SEVERITY_STYLE = {"Sev1": "bold white on red", "Sev2": "bold red", "Sev3": "yellow", "Sev4": "cyan"}
 
@@ -53,21 +54,6 @@ def ticket_summary(t: Ticket) -> dict[str, Any]:
         "policy_version": t.policy_version,
         "created_at": t.created_at,
         "next_deadline_at": t.next_deadline_at(),
-    }
-
-
-def clock_json(c: ClockView) -> dict[str, Any]:
-    return {
-        "clock": c.kind.value,
-        "state": c.state.value,
-        "calendar": c.calendar,
-        "target_minutes": c.target_seconds // 60,
-        "elapsed_seconds": c.elapsed_seconds,
-        "remaining_seconds": c.remaining_seconds,
-        "percent": c.percent,
-        "deadline_at": c.deadline_at,
-        "breached": c.breached,
-        "met": c.met,
     }
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from sevflow.domain.errors import InvalidInput
 from sevflow.entrypoints.cli.render import when
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
+from sevflow.entrypoints.views import token_json
 from sevflow.policy.durations import parse_minutes
 from sevflow.services import accounts
 from sevflow.services.actors import Actor
@@ -62,20 +63,7 @@ def list_(
         found = accounts.list_tokens(box.read_uow_factory(), actor=OPERATOR, user=user or "*")
         now = box.clock.now()
     if as_json:
-        print_json(
-            [
-                {
-                    "id": t.id,
-                    "user": t.user,
-                    "label": t.label,
-                    "created_at": t.created_at,
-                    "expires_at": t.expires_at,
-                    "last_used_at": t.last_used_at,
-                    "revoked_at": t.revoked_at,
-                }
-                for t in found
-            ]
-        )
+        print_json([token_json(t) for t in found])
         return
     utc = ZoneInfo("UTC")
     table = Table(title=f"{len(found)} token(s)")

@@ -20,6 +20,7 @@ from sevflow.entrypoints.api.schemas import (
     UserCreate,
     UserOut,
 )
+from sevflow.entrypoints.views import token_json
 from sevflow.services import accounts, sessions
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -112,7 +113,7 @@ def create_token(body: TokenCreate, actor: CurrentActor, box: Box) -> dict[str, 
         label=body.label,
         expires_at=body.expires_at,
     )
-    return {**render.token_out(issued.token), "token": issued.text}
+    return {**token_json(issued.token), "token": issued.text}
 
 
 @router.get("/tokens", response_model=list[TokenOut])
@@ -121,7 +122,7 @@ def list_tokens(
     box: Box,
     user: Annotated[str | None, Query(max_length=100, description="Admins: whose; '*' for everyone.")] = None,
 ) -> list[dict[str, Any]]:
-    return [render.token_out(t) for t in accounts.list_tokens(box.read_uow_factory(), actor=actor, user=user)]
+    return [token_json(t) for t in accounts.list_tokens(box.read_uow_factory(), actor=actor, user=user)]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
@@ -130,7 +131,7 @@ def revoke_token(
 ) -> dict[str, Any]:
     """Revoke a token: it stops working at once here, and within a second in other API
     processes (the record is kept)."""
-    return render.token_out(
+    return token_json(
         accounts.revoke_token(
             box.uow_factory(),
             clock=box.clock,

@@ -109,19 +109,11 @@ async def _verified(request: Request, check: Callable[[bytes], None]) -> bytes:
     return body
 
 
-@router.post(
-    "/webhook",
-    response_model=IntakeOut,
-    status_code=201,
-    responses=UPDATED,
-    openapi_extra=_doc("application/json", SIGNED),
-)
-async def webhook(request: Request, response: Response) -> dict[str, Any]:
-    """sevflow's own ticket JSON (fields in the README). 201 if a ticket was opened, 200 if the
-    one with the same ``external_id`` was updated."""
+async def _signed_by_sevflow(request: Request) -> bytes:
+    """The raw body, once its ``X-Sevflow-Signature`` checks out (the webhook and e-mail)."""
     box = container_of(request)
     secret = _secret(box.settings.intake_secret, "SEVFLOW_INTAKE_SECRET")
-    body = await _verified(
+    return await _verified(
         request,
         lambda raw: verify_sevflow(
             secret,
@@ -132,6 +124,19 @@ async def webhook(request: Request, response: Response) -> dict[str, Any]:
             tolerance_seconds=box.settings.intake_tolerance_seconds,
         ),
     )
+
+
+@router.post(
+    "/webhook",
+    response_model=IntakeOut,
+    status_code=201,
+    responses=UPDATED,
+    openapi_extra=_doc("application/json", SIGNED),
+)
+async def webhook(request: Request, response: Response) -> dict[str, Any]:
+    """sevflow's own ticket JSON (fields in the README). 201 if a ticket was opened, 200 if the
+    one with the same ``external_id`` was updated."""
+    body = await _signed_by_sevflow(request)
     return await _receive(request, response, "webhook", parse_generic(_json(body)))
 
 
@@ -146,19 +151,7 @@ async def email(request: Request, response: Response) -> dict[str, Any]:
     """A raw RFC 5322 message (``Content-Type: message/rfc822``), signed like the webhook — for
     a mail gateway that posts what it receives. A reply (In-Reply-To / References) comments on
     its thread's ticket."""
-    box = container_of(request)
-    secret = _secret(box.settings.intake_secret, "SEVFLOW_INTAKE_SECRET")
-    body = await _verified(
-        request,
-        lambda raw: verify_sevflow(
-            secret,
-            timestamp_header=request.headers.get("x-sevflow-timestamp"),
-            signature_header=request.headers.get("x-sevflow-signature"),
-            body=raw,
-            now=box.clock.now(),
-            tolerance_seconds=box.settings.intake_tolerance_seconds,
-        ),
-    )
+    body = await _signed_by_sevflow(request)
     return await _receive(request, response, "email", parse_email(body))
 
 
