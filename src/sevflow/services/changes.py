@@ -4,10 +4,12 @@ drift apart."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from sevflow.domain.errors import Conflict
 from sevflow.domain.escalation import Decision, run_due
 from sevflow.domain.policy import Policy
 from sevflow.domain.staffing import Staffing
@@ -106,3 +108,25 @@ def load_deltas(before: Before, ticket: Ticket) -> dict[str, int]:
     if ticket.owner is not None and ticket.status.is_open:
         deltas[ticket.owner] = deltas.get(ticket.owner, 0) + 1
     return {agent: d for agent, d in deltas.items() if d}
+
+
+T = TypeVar("T")
+
+
+class StaleVersion(Conflict):
+    """The caller's copy of the ticket is out of date (``expected_version`` did not match)."""
+
+
+def retry_once_on_conflict(work: Callable[[], T], *, retry: bool = True) -> T:
+    """Run ``work`` (one whole transaction). If it lost a race on a unique row (``Conflict``:
+    the same idempotency key or external id committed by a concurrent request), run it once
+    more: it then finds the winner's row and answers from it. ``StaleVersion`` is the caller's
+    own problem and is never retried; nor is anything when ``retry`` is false."""
+    try:
+        return work()
+    except StaleVersion:
+        raise
+    except Conflict:
+        if not retry:
+            raise
+    return work()

@@ -23,14 +23,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sevflow.domain.accounts import Customer
-from sevflow.domain.errors import Conflict, DomainError, InvalidInput
+from sevflow.domain.errors import DomainError, InvalidInput
 from sevflow.domain.incoming import IncomingTicket
 from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
-from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.changes import (
+    Before,
+    Change,
+    retry_once_on_conflict,
+    save_changes,
+    settle,
+    staffing_for,
+)
 from sevflow.services.ports import Clock, UnitOfWork
 from sevflow.services.tickets import NewTicket
 
@@ -120,39 +127,37 @@ def _check_may_open(incoming: IncomingTicket) -> None:
 def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTicket) -> Received:
     """Open or update the ticket ``incoming`` is about, in one transaction."""
     now = clock.now()
-    for attempt in (1, 2):
-        try:
-            with uow:
-                ids = [incoming.external_id, *incoming.related_ids]
-                stored = uow.tickets.ids_by_external_id(ids)
-                known = next((stored[i] for i in ids if i in stored), None)
-                if known is not None:
-                    ticket = uow.tickets.get(known, for_update=True)
-                    before = Before.of(ticket)
-                    staffing = staffing_for(uow, ticket.policy, ticket.service_line)
-                    skipped = _update(ticket, incoming, actor, now)
-                    created = False
-                else:
-                    _check_may_open(incoming)
-                    policy = uow.policies.active()
-                    request = request_for(uow, policy, incoming)
-                    staffing = staffing_for(uow, policy, request.service_line)
-                    ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
-                    # an update seen first (sent out of order, or about a ticket older than the
-                    # connection) still carries its comment and status: applied, not dropped
-                    before, skipped, created = (
-                        Before(None, False),
-                        _update(ticket, incoming, actor, now),
-                        True,
-                    )
-                decision = settle(ticket, now, staffing)
-                if created or ticket.pending:
-                    # a repeat delivery that changes nothing is not written (the version, and
-                    # so the ticket's ETag, stay as they were)
-                    save_changes(uow, [Change(ticket, before, decision)], now=now)
-                    uow.commit()
-            return Received(ticket, created, tuple(skipped))
-        except Conflict:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def attempt() -> Received:
+        with uow:
+            ids = [incoming.external_id, *incoming.related_ids]
+            stored = uow.tickets.ids_by_external_id(ids)
+            known = next((stored[i] for i in ids if i in stored), None)
+            if known is not None:
+                ticket = uow.tickets.get(known, for_update=True)
+                before = Before.of(ticket)
+                staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+                skipped = _update(ticket, incoming, actor, now)
+                created = False
+            else:
+                _check_may_open(incoming)
+                policy = uow.policies.active()
+                request = request_for(uow, policy, incoming)
+                staffing = staffing_for(uow, policy, request.service_line)
+                ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
+                # an update seen first (sent out of order, or about a ticket older than the
+                # connection) still carries its comment and status: applied, not dropped
+                before, skipped, created = (
+                    Before(None, False),
+                    _update(ticket, incoming, actor, now),
+                    True,
+                )
+            decision = settle(ticket, now, staffing)
+            if created or ticket.pending:
+                # a repeat delivery that changes nothing is not written (the version, and
+                # so the ticket's ETag, stay as they were)
+                save_changes(uow, [Change(ticket, before, decision)], now=now)
+                uow.commit()
+        return Received(ticket, created, tuple(skipped))
+
+    return retry_once_on_conflict(attempt)

@@ -9,14 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from sevflow.domain.access import Action
-from sevflow.domain.errors import Conflict, InvalidInput, NotPermitted
+from sevflow.domain.errors import InvalidInput, NotPermitted
 from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.ticket_intake import check_intake
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
-from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.changes import (
+    Before,
+    Change,
+    retry_once_on_conflict,
+    save_changes,
+    settle,
+    staffing_for,
+)
 from sevflow.services.idempotency import Idempotency, recorded_ticket, remember
 from sevflow.services.ports import Clock, UnitOfWork
 
@@ -192,22 +199,20 @@ def create_ticket(
         return Outcome(open_ticket(uow, clock=clock, actor=actor, request=request))
     now = clock.now()
     _check_may_open(actor, request)
-    for attempt in (1, 2):
-        try:
-            with uow:
-                done = recorded_ticket(uow, actor.name, idempotency, now=now)
-                if done is not None:
-                    return Outcome(uow.tickets.get(done), replayed=True)
-                policy = uow.policies.active()
-                staffing = staffing_for(uow, policy, request.service_line)
-                ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
-                decision = settle(ticket, now, staffing)
-                save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
-                assert ticket.id is not None
-                remember(uow, actor.name, idempotency, ticket_id=ticket.id, status_code=201, now=now)
-                uow.commit()
-                return Outcome(ticket)
-        except Conflict:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def attempt() -> Outcome:
+        with uow:
+            done = recorded_ticket(uow, actor.name, idempotency, now=now)
+            if done is not None:
+                return Outcome(uow.tickets.get(done), replayed=True)
+            policy = uow.policies.active()
+            staffing = staffing_for(uow, policy, request.service_line)
+            ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
+            decision = settle(ticket, now, staffing)
+            save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
+            assert ticket.id is not None
+            remember(uow, actor.name, idempotency, ticket_id=ticket.id, status_code=201, now=now)
+            uow.commit()
+            return Outcome(ticket)
+
+    return retry_once_on_conflict(attempt)

@@ -9,14 +9,22 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sevflow.domain.access import Action
-from sevflow.domain.errors import Conflict, NotPermitted
+from sevflow.domain.errors import NotPermitted
 from sevflow.domain.permissions import check_may_deescalate, check_may_escalate
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
-from sevflow.services.changes import Before, Change, save_changes, settle, staffing_for
+from sevflow.services.changes import (
+    Before,
+    Change,
+    StaleVersion,
+    retry_once_on_conflict,
+    save_changes,
+    settle,
+    staffing_for,
+)
 from sevflow.services.idempotency import Idempotency, recorded_ticket, remember
 from sevflow.services.opening import (
     ImportPlan,
@@ -51,10 +59,6 @@ __all__ = [
 ]
 
 
-class StaleVersion(Conflict):
-    """The caller's copy of the ticket is out of date (``expected_version`` did not match)."""
-
-
 def _change(
     uow: UnitOfWork,
     *,
@@ -70,41 +74,34 @@ def _change(
     locking), act, settle, save, commit. ``now`` is the instant the use case read from its clock
     (once). With ``idempotency``, a retry of an earlier request with the same key does nothing
     and returns the ticket as it is (``replayed``)."""
-    for attempt in (1, 2):
-        try:
-            with uow:
-                if (
-                    idempotency is not None
-                    and recorded_ticket(uow, actor.name, idempotency, now=now) is not None
-                ):
-                    return Outcome(uow.tickets.get(ticket_id), replayed=True)
-                ticket = uow.tickets.get(ticket_id, for_update=True)
-                actor.require(action, ticket_customer=ticket.customer)
-                if expected_version is not None and ticket.version != expected_version:
-                    raise StaleVersion(
-                        f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
-                        "somebody changed it meanwhile; reload it and try again"
-                    )
-                before = Before.of(ticket)
-                staffing = staffing_for(uow, ticket.policy, ticket.service_line)
-                try:
-                    act(ticket, staffing)
-                except NotPermitted as refused:
-                    # the policy's own refusals are audited under the use case's action too
-                    refused.action = refused.action or action.value
-                    raise
-                decision = settle(ticket, now, staffing)
-                save_changes(uow, [Change(ticket, before, decision)], now=now)
-                if idempotency is not None:
-                    remember(uow, actor.name, idempotency, ticket_id=ticket_id, status_code=200, now=now)
-                uow.commit()
-            return Outcome(ticket)
-        except StaleVersion:
-            raise
-        except Conflict:
-            if idempotency is None or attempt == 2:
+
+    def attempt() -> Outcome:
+        with uow:
+            if idempotency is not None and recorded_ticket(uow, actor.name, idempotency, now=now) is not None:
+                return Outcome(uow.tickets.get(ticket_id), replayed=True)
+            ticket = uow.tickets.get(ticket_id, for_update=True)
+            actor.require(action, ticket_customer=ticket.customer)
+            if expected_version is not None and ticket.version != expected_version:
+                raise StaleVersion(
+                    f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
+                    "somebody changed it meanwhile; reload it and try again"
+                )
+            before = Before.of(ticket)
+            staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+            try:
+                act(ticket, staffing)
+            except NotPermitted as refused:
+                # the policy's own refusals are audited under the use case's action too
+                refused.action = refused.action or action.value
                 raise
-    raise AssertionError("unreachable")
+            decision = settle(ticket, now, staffing)
+            save_changes(uow, [Change(ticket, before, decision)], now=now)
+            if idempotency is not None:
+                remember(uow, actor.name, idempotency, ticket_id=ticket_id, status_code=200, now=now)
+            uow.commit()
+        return Outcome(ticket)
+
+    return retry_once_on_conflict(attempt, retry=idempotency is not None)
 
 
 def change_status(
