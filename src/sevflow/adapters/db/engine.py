@@ -12,10 +12,13 @@ PostgreSQL: the psycopg 3 driver and a bounded connection pool.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sevflow.adapters.db.types import json_text
@@ -48,7 +51,7 @@ def make_engine(url: str | URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
     if parsed.get_backend_name() == "sqlite":
         # A pool as large as the API's thread pool: a connection opened past the pool's size
         # is closed after one use, and opening one (with its pragmas) costs more than a query.
-        options: dict[str, Any] = {"json_serializer": json_text}
+        options: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
         if parsed.database not in (None, "", ":memory:"):
             options.update(pool_size=40, max_overflow=10)
         engine = create_engine(parsed, **{**options, **overrides})
@@ -74,6 +77,9 @@ def make_engine(url: str | URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
     )
 
 
+_BEGIN = {mode: f"BEGIN {mode}" for mode in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE")}
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
@@ -92,6 +98,13 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
-        if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+        if mode not in _BEGIN:
             raise ValueError(f"{SQLITE_BEGIN} must be IMMEDIATE, DEFERRED or EXCLUSIVE, not {mode!r}")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # straight to the driver: SQLAlchemy's statement machinery (events, result set-up)
+        # costs more than the statement, and BEGIN returns nothing
+        driver = conn.connection.driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        try:
+            driver.execute(_BEGIN[mode])
+        except sqlite3.Error as error:  # as SQLAlchemy would raise it ("database is locked")
+            raise DBAPIError.instance(_BEGIN[mode], None, error, sqlite3.Error) from error

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sevflow.entrypoints.api import render
-from sevflow.entrypoints.api.auth import FORM_TYPES, SESSION_COOKIE, Box, CurrentActor, container_of
+from sevflow.entrypoints.api.auth import FORM_TYPES, SESSION_COOKIE, Box, CallerOf, container_of
 from sevflow.entrypoints.api.schemas import (
     NewTokenOut,
     SessionOut,
@@ -89,8 +89,9 @@ async def sign_in(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.delete("/session", status_code=204)
-def sign_out(request: Request, actor: CurrentActor, box: Box) -> Response:
+def sign_out(request: Request, caller: CallerOf, box: Box) -> Response:
     """Sign out: the session ends on the server and the cookie is cleared."""
+    caller.actor()  # only a signed-in caller signs out
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is not None:
         sessions.sign_out(box.uow_factory(), clock=box.clock, cookie=cookie)
@@ -102,9 +103,10 @@ def sign_out(request: Request, actor: CurrentActor, box: Box) -> Response:
 
 
 @router.post("/tokens", response_model=NewTokenOut, status_code=201)
-def create_token(body: TokenCreate, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def create_token(body: TokenCreate, caller: CallerOf, box: Box) -> dict[str, Any]:
     """A new API token (yours, or — admins — anyone's). The token text is in the response
     this once; only a hash of it is kept."""
+    actor = caller.actor()
     issued = accounts.create_token(
         box.uow_factory(),
         clock=box.clock,
@@ -118,19 +120,21 @@ def create_token(body: TokenCreate, actor: CurrentActor, box: Box) -> dict[str, 
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     user: Annotated[str | None, Query(max_length=100, description="Admins: whose; '*' for everyone.")] = None,
 ) -> list[dict[str, Any]]:
+    actor = caller.actor()
     return [token_json(t) for t in accounts.list_tokens(box.read_uow_factory(), actor=actor, user=user)]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: Annotated[str, Path(max_length=64)], actor: CurrentActor, box: Box, request: Request
+    token_id: Annotated[str, Path(max_length=64)], caller: CallerOf, box: Box, request: Request
 ) -> dict[str, Any]:
     """Revoke a token: it stops working at once here, and within a second in other API
     processes (the record is kept)."""
+    actor = caller.actor()
     return token_json(
         accounts.revoke_token(
             box.uow_factory(),
@@ -143,8 +147,9 @@ def revoke_token(
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def create_user(body: UserCreate, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def create_user(body: UserCreate, caller: CallerOf, box: Box) -> dict[str, Any]:
     """Create a user (admins). Customers need their organisation."""
+    actor = caller.actor()
     user = accounts.create_user(
         box.uow_factory(),
         clock=box.clock,
@@ -160,5 +165,6 @@ def create_user(body: UserCreate, actor: CurrentActor, box: Box) -> dict[str, An
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def list_users(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
+    actor = caller.actor()
     return [render.user_out(u) for u in accounts.list_users(box.read_uow_factory(), actor=actor)]

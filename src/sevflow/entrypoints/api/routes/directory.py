@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from sevflow.domain.accounts import Customer
-from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.auth import Box, CallerOf
 from sevflow.entrypoints.api.schemas import (
     AgentOut,
     AwayChange,
@@ -34,7 +34,8 @@ def _customer(c: Customer) -> dict[str, Any]:
 
 
 @router.get("/teams", response_model=list[TeamOut])
-def teams(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def teams(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
+    actor = caller.actor()
     return [
         {
             "name": t.name,
@@ -48,8 +49,9 @@ def teams(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
 
 
 @router.get("/agents", response_model=list[AgentOut])
-def agent_list(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def agent_list(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
     """Everyone the policy names, with their open tickets and whether they are away."""
+    actor = caller.actor()
     return [
         {
             "name": a.name,
@@ -63,9 +65,10 @@ def agent_list(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
 
 
 @router.put("/agents/{name}/away", response_model=AgentOut)
-def set_away(name: Name, body: AwayChange, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def set_away(name: Name, body: AwayChange, caller: CallerOf, box: Box) -> dict[str, Any]:
     """Mark an agent away (new tickets and hand-offs skip them) or back. Agents may set
     themselves; leads, managers and admins anyone."""
+    actor = caller.actor()
     agents.set_away(box.uow_factory(), agent=name, away=body.away, actor=actor)
     found = [a for a in directory.list_agents(box.read_uow_factory(), actor=actor) if a.name == name]
     a = found[0] if found else None
@@ -79,7 +82,8 @@ def set_away(name: Name, body: AwayChange, actor: CurrentActor, box: Box) -> dic
 
 
 @router.get("/service-lines", response_model=list[ServiceLineOut])
-def service_lines(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def service_lines(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
+    actor = caller.actor()
     return [
         {
             "name": line.name,
@@ -97,18 +101,21 @@ def service_lines(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
 
 
 @router.get("/customers", response_model=list[CustomerOut])
-def customers(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def customers(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
+    actor = caller.actor()
     return [_customer(c) for c in directory.list_customers(box.read_uow_factory(), actor=actor)]
 
 
 @router.get("/customers/{name}", response_model=CustomerOut)
-def customer(name: Name, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def customer(name: Name, caller: CallerOf, box: Box) -> dict[str, Any]:
+    actor = caller.actor()
     return _customer(directory.get_customer(box.read_uow_factory(), actor=actor, name=name))
 
 
 @router.put("/customers/{name}", response_model=CustomerOut)
-def put_customer(name: Name, body: CustomerPut, actor: CurrentActor, box: Box) -> dict[str, Any]:
+def put_customer(name: Name, body: CustomerPut, caller: CallerOf, box: Box) -> dict[str, Any]:
     """Register or update a customer organisation: its tier and e-mail domains."""
+    actor = caller.actor()
     return _customer(
         directory.put_customer(
             box.uow_factory(),

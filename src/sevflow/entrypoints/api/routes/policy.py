@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from sevflow.domain.policy import Policy
-from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.auth import Box, CallerOf
 from sevflow.entrypoints.api.problems import ProblemError
 from sevflow.entrypoints.api.schemas import PolicyOut, PolicyVersionOut
 from sevflow.policy.summary import policy_summary
@@ -30,14 +30,16 @@ def _out(policy: Policy, source: str) -> dict[str, Any]:
 
 
 @router.get("", response_model=PolicyOut)
-def active_policy(actor: CurrentActor, box: Box) -> dict[str, Any]:
+def active_policy(caller: CallerOf, box: Box) -> dict[str, Any]:
     """The active policy: its version, name, YAML source and a summary."""
+    actor = caller.actor()
     return _out(*policies.policy_document(box.read_uow_factory(), actor=actor))
 
 
 @router.get("/versions", response_model=list[PolicyVersionOut])
-def versions(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
+def versions(caller: CallerOf, box: Box) -> list[dict[str, Any]]:
     """Every stored version, oldest first (old versions are kept: open tickets may run on them)."""
+    actor = caller.actor()
     return [
         {"version": v.version, "name": v.name, "created_at": v.created_at, "active": v.active}
         for v in policies.policy_versions(box.read_uow_factory(), actor=actor)
@@ -45,7 +47,8 @@ def versions(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
 
 
 @router.get("/versions/{version}", response_model=PolicyOut)
-def version(version: Annotated[str, Path(max_length=64)], actor: CurrentActor, box: Box) -> dict[str, Any]:
+def version(version: Annotated[str, Path(max_length=64)], caller: CallerOf, box: Box) -> dict[str, Any]:
+    actor = caller.actor()
     return _out(*policies.policy_document(box.read_uow_factory(), actor=actor, version=version))
 
 
@@ -57,7 +60,7 @@ def version(version: Annotated[str, Path(max_length=64)], actor: CurrentActor, b
         "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}
     },
 )
-async def upload(request: Request, actor: CurrentActor, box: Box) -> dict[str, Any]:
+async def upload(request: Request, caller: CallerOf, box: Box) -> dict[str, Any]:
     """Upload a policy file (YAML body, ``Content-Type: application/yaml``). It is validated
     completely — every problem is listed — then stored as a new version and activated. Tickets
     already open keep the version they run under."""
@@ -68,12 +71,15 @@ async def upload(request: Request, actor: CurrentActor, box: Box) -> dict[str, A
         raise ProblemError(
             400, "bad-encoding", "Not UTF-8", f"the policy must be UTF-8 text; byte {error.start} is not"
         ) from None
-    policy = await run_in_threadpool(
-        policies.upload_policy,
-        box.uow_factory(),
-        clock=box.clock,
-        actor=actor,
-        source_text=text,
-        source="uploaded policy",
-    )
+
+    def upload_as_caller() -> Policy:
+        return policies.upload_policy(
+            box.uow_factory(),
+            clock=box.clock,
+            actor=caller.actor(),
+            source_text=text,
+            source="uploaded policy",
+        )
+
+    policy = await run_in_threadpool(upload_as_caller)
     return _out(policy, text)

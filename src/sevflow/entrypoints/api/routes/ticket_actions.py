@@ -1,6 +1,10 @@
 """What people do to a ticket. Each route names its use case; the service checks the role, the
 policy and the version. Writes that overwrite a field (status, severity, customer tier, impact)
-need ``If-Match`` with the ticket's ETag; the others honour it when sent."""
+need ``If-Match`` with the ticket's ETag; the others honour it when sent.
+
+The routes are ``async def`` on purpose: their work is a few short queries on one ticket, which
+costs less than a crossing into the thread pool, so they run on the event loop (see the API's
+README)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
 from sevflow.entrypoints.api import render
-from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.auth import Box, CallerOf
 from sevflow.entrypoints.api.routes.tickets import IdempotencyKey, TicketId
 from sevflow.entrypoints.api.schemas import (
     CommentCreate,
@@ -39,15 +43,16 @@ def _done(ticket: Ticket, box: Box, actor: Actor, response: Response, *, status:
 
 
 @router.post("/comments", response_model=TicketOut, status_code=201)
-def comment(
+async def comment(
     ticket_id: TicketId,
     body: CommentCreate,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
     """Add a comment; ``public: false`` makes it internal (never shown to customers)."""
+    actor = caller.actor()
     ticket = service.add_comment(
         box.uow_factory(),
         clock=box.clock,
@@ -61,14 +66,15 @@ def comment(
 
 
 @router.post("/status", response_model=TicketOut)
-def change_status(
+async def change_status(
     ticket_id: TicketId,
     body: StatusChange,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
+    actor = caller.actor()
     ticket = service.change_status(
         box.uow_factory(),
         clock=box.clock,
@@ -82,15 +88,16 @@ def change_status(
 
 
 @router.post("/severity", response_model=TicketOut)
-def override_severity(
+async def override_severity(
     ticket_id: TicketId,
     body: SeverityOverride,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
     """Override the severity; the reason is recorded."""
+    actor = caller.actor()
     ticket = service.override_severity(
         box.uow_factory(),
         clock=box.clock,
@@ -104,10 +111,10 @@ def override_severity(
 
 
 @router.post("/escalate", response_model=TicketOut)
-def escalate(
+async def escalate(
     ticket_id: TicketId,
     body: TierMove,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
@@ -115,6 +122,7 @@ def escalate(
 ) -> Response:
     """Escalate to the next tier (or ``to_tier``), as the policy's ``manual_escalation`` allows
     (customers: after their tier's waiting time). Idempotent with ``Idempotency-Key``."""
+    actor = caller.actor()
     idempotency = (
         Idempotency.of(key, "ticket.escalate", {"ticket": ticket_id, **body.model_dump()})
         if key is not None
@@ -136,14 +144,15 @@ def escalate(
 
 
 @router.post("/deescalate", response_model=TicketOut)
-def deescalate(
+async def deescalate(
     ticket_id: TicketId,
     body: TierMove,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
+    actor = caller.actor()
     ticket = service.deescalate(
         box.uow_factory(),
         clock=box.clock,
@@ -157,10 +166,11 @@ def deescalate(
 
 
 @router.post("/acknowledge", response_model=TicketOut)
-def acknowledge(
-    ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+async def acknowledge(
+    ticket_id: TicketId, caller: CallerOf, box: Box, response: Response, if_match: IfMatch = None
 ) -> Response:
     """The assigned owner acknowledges the ticket: the hand-off to the next in line stops."""
+    actor = caller.actor()
     ticket = service.accept_ownership(
         box.uow_factory(),
         clock=box.clock,
@@ -172,10 +182,11 @@ def acknowledge(
 
 
 @router.post("/take", response_model=TicketOut)
-def take(
-    ticket_id: TicketId, actor: CurrentActor, box: Box, response: Response, if_match: IfMatch = None
+async def take(
+    ticket_id: TicketId, caller: CallerOf, box: Box, response: Response, if_match: IfMatch = None
 ) -> Response:
     """Accept ownership: become the ticket's owner (and acknowledge it) at once."""
+    actor = caller.actor()
     ticket = service.take_ownership(
         box.uow_factory(),
         clock=box.clock,
@@ -187,16 +198,17 @@ def take(
 
 
 @router.post("/gate", response_model=TicketOut)
-def decide_gate(
+async def decide_gate(
     ticket_id: TicketId,
     body: GateDecision,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
     """Approve or reject the pending decision gate (rejecting needs a note). The gate's
     approver roles decide who may; nobody approves a gate on a ticket they own."""
+    actor = caller.actor()
     ticket = service.decide_gate(
         box.uow_factory(),
         clock=box.clock,
@@ -211,14 +223,15 @@ def decide_gate(
 
 
 @router.post("/customer-tier", response_model=TicketOut)
-def change_customer_tier(
+async def change_customer_tier(
     ticket_id: TicketId,
     body: CustomerTierChange,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
+    actor = caller.actor()
     ticket = service.change_customer_tier(
         box.uow_factory(),
         clock=box.clock,
@@ -232,14 +245,15 @@ def change_customer_tier(
 
 
 @router.post("/impact", response_model=TicketOut)
-def update_impact(
+async def update_impact(
     ticket_id: TicketId,
     body: ImpactUpdate,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     if_match: IfMatch = None,
 ) -> Response:
+    actor = caller.actor()
     ticket = service.update_impact(
         box.uow_factory(),
         clock=box.clock,

@@ -1,5 +1,9 @@
 """Tickets: create (idempotent with ``Idempotency-Key``), list with filters and cursor paging,
-show with clocks, timeline and plan, and the ticket's audit trail."""
+show with clocks, timeline and plan, and the ticket's audit trail.
+
+Creating, showing and the trail are ``async def``: a few short queries on one ticket, run on the
+event loop (see the API's README). Listing can scan (the SLA-state filter), so it is a plain
+``def`` and runs in the thread pool."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from sevflow.domain.records import TicketFilter
 from sevflow.domain.severity import Severity
 from sevflow.entrypoints.api import render
-from sevflow.entrypoints.api.auth import Box, CurrentActor
+from sevflow.entrypoints.api.auth import Box, CallerOf
 from sevflow.entrypoints.api.schemas import TicketCreate, TicketDetail, TicketOut, TicketPage, TrailOut
 from sevflow.services import directory, queries
 from sevflow.services import tickets as service
@@ -32,11 +36,12 @@ TicketId = Annotated[int, Path(ge=1, le=render.MAX_ROW_ID)]
 
 
 @router.post("", status_code=201, response_model=TicketOut)
-def create_ticket(
-    body: TicketCreate, actor: CurrentActor, box: Box, response: Response, key: IdempotencyKey = None
+async def create_ticket(
+    body: TicketCreate, caller: CallerOf, box: Box, response: Response, key: IdempotencyKey = None
 ) -> Response:
     """Open a ticket. Left out, ``severity`` is set by the policy's severity rules; a declared
     one needs ``severity_reason``. Customers open tickets for their own organisation only."""
+    actor = caller.actor()
     customer, tier = directory.customer_and_tier(
         box.read_uow_factory(), actor=actor, customer=body.customer, tier=body.customer_tier
     )
@@ -67,7 +72,7 @@ def create_ticket(
 
 @router.get("", response_model=TicketPage)
 def list_tickets(
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     status: Annotated[
         Literal["new", "triaged", "in_progress", "waiting_on_customer", "resolved", "closed"] | None, Query()
@@ -85,6 +90,7 @@ def list_tickets(
 ) -> dict[str, Any]:
     """Tickets in id order, ``limit`` per page; follow ``next_cursor`` for the next page.
     Customers see their own organisation's tickets only."""
+    actor = caller.actor()
     query = TicketFilter(
         status=status,
         severity=severity,
@@ -113,9 +119,9 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def show_ticket(
+async def show_ticket(
     ticket_id: TicketId,
-    actor: CurrentActor,
+    caller: CallerOf,
     box: Box,
     response: Response,
     projection: Annotated[
@@ -124,6 +130,7 @@ def show_ticket(
 ) -> Response:
     """The ticket with its SLA clocks now, its timeline (customers: what was said to them) and
     what falls due next."""
+    actor = caller.actor()
     view = queries.show_ticket(
         box.read_uow_factory(),
         now=box.clock.now(),
@@ -136,8 +143,9 @@ def show_ticket(
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)
-def ticket_audit(ticket_id: TicketId, actor: CurrentActor, box: Box) -> dict[str, Any]:
+async def ticket_audit(ticket_id: TicketId, caller: CallerOf, box: Box) -> dict[str, Any]:
     """Everything that happened to the ticket, and every refused attempt on it."""
+    actor = caller.actor()
     events, refused = queries.ticket_trail(box.read_uow_factory(), ticket_id=ticket_id, actor=actor)
     return {
         "events": [render.event_out(e) for e in events],
