@@ -21,11 +21,14 @@ pytestmark = pytest.mark.postgres
 REQUEST = NewTicket(
     title="Refunds fail", service_line="payments", customer="Globex", customer_tier="enterprise"
 )
+OPENED = datetime(2026, 3, 23, 9, tzinfo=UTC)
+FIRST_DUE = datetime(2026, 3, 23, 9, 15, tzinfo=UTC)
+"""An enterprise Sev3's first timer under the starter policy: the first-response warning."""
 
 
 @pytest.fixture
 def box(postgres_url: str) -> Iterator[Container]:
-    clock = FakeClock(datetime(2026, 3, 23, 9, tzinfo=UTC))
+    clock = FakeClock(OPENED)
     container = build_container(Settings(database_url=postgres_url), clock=clock)
     activate_policy(
         container.uow_factory(), clock=clock, policy=load_starter_policy(), source_text=starter_policy_text()
@@ -37,9 +40,9 @@ def box(postgres_url: str) -> Iterator[Container]:
 def test_a_committed_new_ticket_wakes_a_listening_worker(box: Container) -> None:
     listener = PostgresWakeup(make_url(str(box.engine.url)))
     try:
-        assert listener.wait(0.05) is False
+        assert listener.wait(0.05) is None
         open_ticket(box.uow_factory(), clock=box.clock, actor=Actor("ana"), request=REQUEST)
-        assert listener.wait(30) is True
+        assert listener.wait(30) == FIRST_DUE
     finally:
         listener.close()
 
@@ -49,13 +52,13 @@ def test_a_rolled_back_change_and_a_read_wake_nobody(box: Container) -> None:
     try:
         ticket = open_ticket(box.uow_factory(), clock=box.clock, actor=Actor("ana"), request=REQUEST)
         assert ticket.id is not None
-        assert listener.wait(30) is True  # the committed opening
+        assert listener.wait(30) == FIRST_DUE  # the committed opening
         with box.uow_factory() as uow:
             uow.timers.replace(ticket.id, [TimerRow(ticket.id, "extra", datetime(2026, 3, 24, tzinfo=UTC))])
             uow.rollback()
         with box.read_uow_factory() as uow:
             uow.timers.next_due_at()
-        assert listener.wait(0.2) is False
+        assert listener.wait(0.2) is None
     finally:
         listener.close()
 

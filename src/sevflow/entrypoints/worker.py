@@ -2,8 +2,8 @@
 
 It never scans tickets on a fixed period. After each tick it asks for the earliest scheduled
 ``due_at`` (an index lookup) and sleeps until then, or until woken by a change: on PostgreSQL
-any process's committed timer change (``LISTEN``), on SQLite a change in the same process
-(``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
+any process's committed timer change (``LISTEN``) that is due before the awaited moment, on
+SQLite a change in the same process (``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
 notices timers written by another process.
 """
 
@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sevflow.adapters.db.wakeup import Wakeup
 from sevflow.bootstrap import Container
+from sevflow.services.ports import Clock
 from sevflow.services.timers import TickResult, next_due_at, tick
 
 
@@ -62,10 +66,24 @@ def run_worker(
                     on_tick(result)
             if result.claimed >= batch:
                 continue  # more is due right now
-            upcoming = next_due_at(container.uow_factory)
-            wait = nap
-            if upcoming is not None:
-                wait = min(wait, (upcoming - container.clock.now()).total_seconds())
-            if wait > 0 and not stop.is_set():
-                wakeup.wait(wait)
+            sleep_until_due(container.clock, wakeup, next_due_at(container.uow_factory), nap, stop)
     return stats
+
+
+def sleep_until_due(
+    clock: Clock, wakeup: Wakeup, upcoming: datetime | None, nap: float, stop: threading.Event
+) -> None:
+    """Sleep until ``upcoming`` (or ``nap`` seconds at most). A wake-up announcing a later
+    instant than the one awaited changes nothing: sleep on without looking at the database."""
+    nap_ends = time.monotonic() + nap
+    while not stop.is_set():
+        wait = nap_ends - time.monotonic()
+        if upcoming is not None:
+            wait = min(wait, (upcoming - clock.now()).total_seconds())
+        if wait <= 0:
+            return
+        announced = wakeup.wait(wait)
+        if announced is None:
+            return  # the nap is over, or the awaited instant has come
+        if upcoming is None or announced < upcoming:
+            upcoming = announced

@@ -5,7 +5,8 @@ timeout, and SQLAlchemy's documented fix for the ``sqlite3`` driver, which other
 emit ``BEGIN`` before a ``SELECT`` (so reads were not in the transaction). Transactions start
 with ``BEGIN IMMEDIATE``: a writer takes the write lock up front instead of upgrading a read
 lock later, which is what makes two processes deadlock ("database is locked" at once, without
-waiting). Read-only work can ask for a deferred ``BEGIN`` with :data:`READ_ONLY`.
+waiting). Read-only work can ask for a deferred ``BEGIN`` with :data:`READ_ONLY` (or
+:func:`read_only`, which also makes PostgreSQL reads autocommit).
 
 PostgreSQL: the psycopg 3 driver and a bounded connection pool.
 """
@@ -29,7 +30,17 @@ SQLITE_BEGIN = "sevflow_sqlite_begin"
 """Execution option naming how a SQLite transaction begins: ``IMMEDIATE`` (default) or ``DEFERRED``."""
 
 READ_ONLY = {SQLITE_BEGIN: "DEFERRED"}
-"""Execution options for read-only connections (they do not take SQLite's write lock)."""
+"""Execution options for read-only SQLite connections (they do not take the write lock)."""
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for read-only units of work. SQLite: a deferred ``BEGIN`` (no write lock).
+    PostgreSQL: autocommit — at READ COMMITTED every statement has its own snapshot with or
+    without a transaction around it, so ``BEGIN`` and ``ROLLBACK`` would only cost two round
+    trips per read."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**READ_ONLY)
 
 
 def normalize_url(url: str | URL) -> URL:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
-from sevflow.adapters.db.engine import READ_ONLY
+from sevflow.adapters.db.engine import read_only as read_only_engine
 from sevflow.adapters.db.repositories import (
     PolicyCache,
     SqlAgentRepository,
@@ -50,14 +50,15 @@ class SqlUnitOfWork:
     """Implements ``sevflow.services.ports.UnitOfWork`` on SQLite or PostgreSQL.
 
     ``read_only=True`` begins SQLite transactions as ``DEFERRED`` (they do not take the write
-    lock, so they never wait for the worker); writes then fail. PostgreSQL ignores it.
+    lock, so they never wait for the worker; writes then fail) and makes PostgreSQL's
+    statements autocommit (each has its own snapshot at READ COMMITTED either way).
     """
 
     def __init__(
         self, engine: Engine, *, read_only: bool = False, policy_cache: PolicyCache | None = None
     ) -> None:
         if read_only:
-            engine = engine.execution_options(**READ_ONLY)
+            engine = read_only_engine(engine)
         self._ctx = ctx = SqlContext(engine)
         self.policies = SqlPolicyRepository(
             ctx, policy_cache if policy_cache is not None else policy_cache_for(engine)
@@ -105,7 +106,7 @@ class SqlUnitOfWorkFactory:
     """Implements ``UnitOfWorkFactory``: ``uow = factory()`` then ``with uow: ...``."""
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
-        self.engine = engine.execution_options(**READ_ONLY) if read_only else engine
+        self.engine = read_only_engine(engine) if read_only else engine
         self._cache = policy_cache_for(engine)
 
     def __call__(self) -> SqlUnitOfWork:

@@ -42,7 +42,7 @@ _CHUNK = 500  # ids per IN (...) list
 Schedule = dict[str, datetime]
 
 
-_NOTIFY = text(f"SELECT pg_notify('{WAKEUP_CHANNEL}', '')")
+_NOTIFY = text(f"SELECT pg_notify('{WAKEUP_CHANNEL}', :due)")
 
 
 class SqlTimerRepository:
@@ -83,9 +83,10 @@ class SqlTimerRepository:
                     raise NotFound(f"cannot schedule timers: one of tickets {ids} does not exist") from error
                 raise
         if (inserts or updates) and conn.dialect.name == "postgresql":
-            # wakes sleeping workers when this transaction commits (PostgreSQL delivers one
-            # notification per transaction however often it is sent)
-            conn.execute(_NOTIFY)
+            # wakes sleeping workers when this transaction commits, saying when the earliest
+            # of these timers is due (see sevflow.adapters.db.wakeup)
+            earliest = min(row[2] for row in inserts + updates)
+            conn.execute(_NOTIFY, {"due": earliest.isoformat()})
 
     def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
         statement = _DUE_SKIP_LOCKED if self._ctx.is_postgres else _DUE
