@@ -232,10 +232,11 @@ def authenticate_token(
     now = clock.now()
     token_id, digest = _parse(text)
     with reader:
-        token = reader.tokens.find(token_id)
-        if token is None or not hmac.compare_digest(token.secret_hash, digest):
-            raise Unauthenticated("unknown API token")
-        user = _checked(token, reader.users.find(token.user), now)
+        found = reader.tokens.find_with_user(token_id)
+    if found is None or not hmac.compare_digest(found[0].secret_hash, digest):
+        raise Unauthenticated("unknown API token")
+    token, user = found
+    user = _checked(token, user, now)
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         with writer:
             writer.tokens.touch(token_id, now=now)

@@ -237,6 +237,10 @@ class TokenRepository(Protocol):
 
     def find(self, token_id: str) -> ApiToken | None: ...
 
+    def find_with_user(self, token_id: str) -> tuple[ApiToken, User] | None:
+        """The token and its user, read together (authentication does this on every request)."""
+        ...
+
     def list(self, user: str | None = None) -> list[ApiToken]:
         """Tokens (revoked ones included), of ``user`` or of everyone, oldest first."""
         ...

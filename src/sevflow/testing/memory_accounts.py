@@ -111,6 +111,11 @@ class MemoryTokens(_AccountRepository):
     def find(self, token_id: str) -> ApiToken | None:
         return self._token(token_id)
 
+    def find_with_user(self, token_id: str) -> tuple[ApiToken, User] | None:
+        token = self._token(token_id)
+        user = None if token is None else self._user(token.user)
+        return None if token is None or user is None else (token, user)
+
     def list(self, user: str | None = None) -> list[ApiToken]:
         tokens = (self._token(i) for i in self._t.tokens.keys() | self._w.tokens.keys())
         found = [t for t in tokens if t is not None and (user is None or t.user == user)]

@@ -15,7 +15,9 @@ from sevflow.domain.instants import require_aware
 from sevflow.domain.policy import Role
 
 _U = users.c
-_SELECT = select(_U.name, _U.role, _U.duties, _U.organisation, _U.password_hash, _U.active, _U.created_at)
+USER_COLUMNS = (_U.name, _U.role, _U.duties, _U.organisation, _U.password_hash, _U.active, _U.created_at)
+"""What ``user_of`` reads from a row (the token repository joins them to a token's)."""
+_SELECT = select(*USER_COLUMNS)
 _GET = _SELECT.where(_U.name == bindparam("name"))
 _INSERT = insert_new(users)
 # created_at is when the account was made: an update never moves it
@@ -59,10 +61,10 @@ class SqlUserRepository:
 
     def find(self, name: str) -> User | None:
         row = self._ctx.connection.execute(_GET, {"name": name}).first()
-        return None if row is None else _user(row)
+        return None if row is None else user_of(row)
 
     def list(self) -> list[User]:
-        return sorted((_user(row) for row in self._ctx.connection.execute(_SELECT)), key=lambda u: u.name)
+        return sorted((user_of(row) for row in self._ctx.connection.execute(_SELECT)), key=lambda u: u.name)
 
     def update(self, user: User) -> None:
         row = _columns(user)
@@ -81,7 +83,7 @@ def _columns(user: User) -> dict[str, Any]:
     }
 
 
-def _user(row: Any) -> User:
+def user_of(row: Any) -> User:
     return User(
         name=row.name,
         role=AccountRole(row.role),
