@@ -3,12 +3,15 @@ GET reads one row, on the same database, served by the same uvicorn settings as 
 sevflow costs above this is its own work (authentication, policy, SLA clocks, events, timers,
 outbox, audit-grade writes).
 
-Run as a module: ``python bench/bare_api.py DATABASE_URL PORT``.
+Run as ``python bench/bare_api.py DATABASE_URL PORT [WORKERS]`` (WORKERS processes, as
+``sevflow serve --workers``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -26,10 +29,20 @@ class RowIn(BaseModel):
     title: str
 
 
-def create_bare_app(url: str) -> FastAPI:
+def create_table(url: str) -> None:
     engine = make_engine(url)
     metadata.drop_all(engine)
     metadata.create_all(engine)
+    engine.dispose()
+
+
+def app_from_environment() -> FastAPI:
+    """The factory each of several worker processes calls (the table exists already)."""
+    return create_bare_app(os.environ["BARE_API_URL"])
+
+
+def create_bare_app(url: str) -> FastAPI:
+    engine = make_engine(url)
     app = FastAPI()
     add = insert(rows).returning(rows.c.id)
     one = select(rows.c.id, rows.c.title)
@@ -51,4 +64,13 @@ def create_bare_app(url: str) -> FastAPI:
 
 if __name__ == "__main__":
     url, port = sys.argv[1], int(sys.argv[2])
-    uvicorn.run(create_bare_app(url), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    create_table(url)
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_bare_app(url), **options)
+    else:
+        os.environ["BARE_API_URL"] = url
+        here = str(Path(__file__).resolve().parent)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+        uvicorn.run("bare_api:app_from_environment", factory=True, workers=workers, **options)

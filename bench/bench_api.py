@@ -4,13 +4,17 @@ default), over loopback, authenticated with an API token — and, in the same ru
 measurements against a bare FastAPI app that inserts / reads one row (bench/bare_api.py).
 
 Per database and repeat:
-  1. closed loop: ``--connections`` clients back to back for ``--seconds``: requests per second;
-  2. open loop at a fixed rate (``--create-rate``, ``--get-rate``): p50 / p99 latency measured
-     from each request's scheduled instant (a server that falls behind pays for the queue).
-Reported: medians over ``--repeats``, and sevflow's cost per request over the bare app's.
+  1. closed loop: ``--connections`` keep-alive connections back to back for ``--seconds``,
+     driven by ``wrk`` (bench/wrk_load.py; the Python generator if wrk is not installed):
+     requests per second;
+  2. open loop at a fixed rate (``--create-rate``, ``--get-rate``), driven by bench/http_load.py:
+     p50 / p99 latency measured from each request's scheduled instant (a server that falls
+     behind pays for the queue).
+Reported: medians over ``--repeats``, and sevflow's cost per request over the bare app's. Both
+servers run ``--server-workers`` processes (default 2: one per core of this machine).
 
-The load generator (bench/http_load.py) runs in this process on the same 2-core machine as the
-server, so both compete for the CPU: the figures are what one machine does end to end.
+The load generators run on the same 2-core machine as the servers, so all compete for the CPU:
+the figures are what one machine does end to end.
 
     .venv/bin/python bench/bench_api.py                 # both databases
     .venv/bin/python bench/bench_api.py --db sqlite --repeats 1 --seconds 3   # a quick look
@@ -26,11 +30,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+import wrk_load
 from common import (
     STARTER,
     Target,
@@ -43,7 +49,7 @@ from common import (
     median,
     scratch,
 )
-from http_load import LoadResult, closed_loop, http_request, open_loop, run
+from http_load import closed_loop, http_request, open_loop, run
 from sevflow.bootstrap import build_container
 from sevflow.config import Settings
 from sevflow.services import accounts, directory
@@ -111,8 +117,12 @@ def prepare(target: Target) -> str:
         box.close()
 
 
-def sevflow_requests(token: str) -> tuple[Callable[[int], bytes], Callable[[int], bytes]]:
-    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+Requests = tuple[list[wrk_load.Request], list[wrk_load.Request]]
+"""The POSTs and the GETs one server is measured with."""
+
+
+def sevflow_requests(token: str) -> Requests:
+    auth = {"Authorization": f"Bearer {token}"}
     bodies = [
         orjson.dumps(
             {
@@ -124,39 +134,57 @@ def sevflow_requests(token: str) -> tuple[Callable[[int], bytes], Callable[[int]
         )
         for i in range(len(TITLES))
     ]
-    posts = [http_request("POST", "/api/tickets", auth, b) for b in bodies]
-    gets = [
-        http_request("GET", f"/api/tickets/{i}", {"Authorization": f"Bearer {token}"}) for i in range(1, 501)
-    ]
-    return (lambda n: posts[n % len(posts)]), (lambda n: gets[n % len(gets)])
+    posts = [("POST", "/api/tickets", {**auth, "Content-Type": "application/json"}, b) for b in bodies]
+    gets = [("GET", f"/api/tickets/{i}", auth, b"") for i in range(1, 501)]
+    return posts, gets
 
 
-def bare_requests() -> tuple[Callable[[int], bytes], Callable[[int], bytes]]:
+def bare_requests() -> Requests:
     head = {"Content-Type": "application/json"}
-    posts = [http_request("POST", "/rows", head, orjson.dumps({"title": t})) for t in TITLES]
-    gets = [http_request("GET", f"/rows/{i}", {}) for i in range(1, 501)]
-    return (lambda n: posts[n % len(posts)]), (lambda n: gets[n % len(gets)])
+    posts = [("POST", "/rows", head, orjson.dumps({"title": t})) for t in TITLES]
+    gets = [("GET", f"/rows/{i}", {}, b"") for i in range(1, 501)]
+    return posts, gets
+
+
+def maker(requests: list[wrk_load.Request]) -> Callable[[int], bytes]:
+    raw = [http_request(method, path, headers, body) for method, path, headers, body in requests]
+    return lambda n: raw[n % len(raw)]
+
+
+@dataclass
+class Rate:
+    """A closed-loop figure, from wrk or from the Python generator."""
+
+    rate: float
+
+
+def closed(port: int, requests: list[wrk_load.Request], args: argparse.Namespace, what: str) -> Rate:
+    if wrk_load.available():
+        result = wrk_load.closed_loop(port, requests, connections=args.connections, seconds=args.seconds)
+        if result.errors:
+            raise SystemExit(f"{what}: {result.errors} of {result.requests} answers were errors")
+        return Rate(result.rate)
+    loaded = run(closed_loop(port, maker(requests), connections=args.connections, seconds=args.seconds))
+    if set(loaded.statuses) - {200, 201}:
+        raise SystemExit(f"{what}: unexpected statuses {dict(loaded.statuses)}")
+    return Rate(loaded.rate)
 
 
 def measure(
-    port: int,
-    post: Callable[[int], bytes],
-    get: Callable[[int], bytes],
-    args: argparse.Namespace,
-    expected: tuple[int, int],
+    port: int, requests: Requests, args: argparse.Namespace, expected: tuple[int, int]
 ) -> dict[str, Any]:
     """One round: warm-up (also makes the 500 tickets GET reads), then the four measurements."""
+    posts, gets = requests
+    post, get = maker(posts), maker(gets)
     made = 0
     while made < 500:
         made += sum(run(closed_loop(port, post, connections=4, seconds=0.5)).statuses.values())
-    create = run(closed_loop(port, post, connections=args.connections, seconds=args.seconds))
+    create = closed(port, posts, args, "create")
     create_fixed = run(open_loop(port, post, rate=args.create_rate, seconds=args.seconds))
-    read = run(closed_loop(port, get, connections=args.connections, seconds=args.seconds))
+    read = closed(port, gets, args, "get")
     read_fixed = run(open_loop(port, get, rate=args.get_rate, seconds=args.seconds))
     for name, result, status in (
-        ("create", create, expected[0]),
         ("create@rate", create_fixed, expected[0]),
-        ("get", read, expected[1]),
         ("get@rate", read_fixed, expected[1]),
     ):
         unexpected = {s: c for s, c in result.statuses.items() if s != status}
@@ -169,7 +197,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def summarize(rounds: list[dict[str, LoadResult]]) -> dict[str, float]:
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, float]:
     return {
         "create_rate": median([r["create"].rate for r in rounds]),
         "create_fixed_rate": median([r["create_fixed"].rate for r in rounds]),
@@ -186,8 +214,8 @@ def bench_database(
     kind: str, args: argparse.Namespace
 ) -> tuple[Target, dict[str, float], dict[str, float], list[str]]:
     raw: list[str] = []
-    sevflow_rounds: list[dict[str, LoadResult]] = []
-    bare_rounds: list[dict[str, LoadResult]] = []
+    sevflow_rounds: list[dict[str, Any]] = []
+    bare_rounds: list[dict[str, Any]] = []
     for repeat in range(args.repeats):
         with scratch(kind, f"sevflow_bench_api_{repeat}", args) as target:
             token = prepare(target)
@@ -201,15 +229,20 @@ def bench_database(
             serve = [str(Path(sys.executable).parent / "sevflow"), "serve", "--port", str(port)]
             serve += ["--log-level", "warning", "--workers", str(args.server_workers)]
             log(f"{kind} repeat {repeat + 1}: sevflow serve")
-            post, get = sevflow_requests(token)
             with server(serve, env, port):
-                result = measure(port, post, get, args, (201, 200))
+                result = measure(port, sevflow_requests(token), args, (201, 200))
             sevflow_rounds.append(result)
             port = free_port()
             log(f"{kind} repeat {repeat + 1}: bare FastAPI insert")
-            post, get = bare_requests()
-            with server([sys.executable, str(HERE / "bare_api.py"), target.url, str(port)], env, port):
-                bare = measure(port, post, get, args, (201, 200))
+            bare_server = [
+                sys.executable,
+                str(HERE / "bare_api.py"),
+                target.url,
+                str(port),
+                str(args.server_workers),
+            ]
+            with server(bare_server, env, port):
+                bare = measure(port, bare_requests(), args, (201, 200))
             bare_rounds.append(bare)
             raw.append(
                 f"{kind} #{repeat + 1}: sevflow create {result['create'].rate:,.0f}/s, "
@@ -228,9 +261,9 @@ def main() -> None:
     add_common_arguments(parser)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
-    parser.add_argument("--connections", type=int, default=16, help="closed-loop clients")
+    parser.add_argument("--connections", type=int, default=32, help="closed-loop connections")
     parser.add_argument(
-        "--server-workers", type=int, default=1, help="sevflow serve --workers (API processes)"
+        "--server-workers", type=int, default=2, help="API processes of each server (sevflow serve --workers)"
     )
     parser.add_argument(
         "--token-cache", type=float, default=0.0, help="SEVFLOW_TOKEN_CACHE_SECONDS for sevflow"
@@ -241,6 +274,10 @@ def main() -> None:
     results = [bench_database(kind, args) for kind in kinds(args.db)]
     servers = [Target(r[0].kind, args.postgres if r[0].kind == "postgres" else r[0].url) for r in results]
     print(f"Machine: {machine_facts(servers)}; revision {git_revision()}")
+    generator = "wrk" if wrk_load.available() else "the Python generator (wrk is not installed)"
+    print(
+        f"Closed loop: {generator}, {args.connections} connections; servers: {args.server_workers} processes each"
+    )
     print(f"Command: `{command_line()}`\n")
     print(
         "| database | measure | sevflow | bare FastAPI + one row | sevflow's cost / bare |\n"

@@ -192,11 +192,13 @@ def create_ticket(
     actor: Actor,
     request: NewTicket,
     idempotency: Idempotency | None = None,
+    read_uow: UnitOfWork | None = None,
 ) -> Outcome:
     """Open one ticket; with ``idempotency``, a retry of the same request returns the ticket the
-    first one opened (``replayed``) instead of opening another."""
+    first one opened (``replayed``) instead of opening another. ``read_uow`` (read-only) reads
+    the policy and staffing of a ticket without a key, as in ``open_tickets``."""
     if idempotency is None:
-        return Outcome(open_ticket(uow, clock=clock, actor=actor, request=request))
+        return Outcome(open_tickets(uow, clock=clock, actor=actor, requests=[request], read_uow=read_uow)[0])
     now = clock.now()
     _check_may_open(actor, request)
 

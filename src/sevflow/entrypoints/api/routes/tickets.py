@@ -60,7 +60,12 @@ async def create_ticket(
     )
     idempotency = Idempotency.of(key, "ticket.create", body.model_dump()) if key is not None else None
     outcome = service.create_ticket(
-        box.uow_factory(), clock=box.clock, actor=actor, request=request, idempotency=idempotency
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        request=request,
+        idempotency=idempotency,
+        read_uow=box.read_uow_factory(),
     )
     ticket = outcome.ticket
     response.headers["Location"] = f"/api/tickets/{ticket.id}"
