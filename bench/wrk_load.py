@@ -56,7 +56,8 @@ def _lua_table(headers: dict[str, str]) -> str:
 
 def closed_loop(port: int, requests: list[Request], *, connections: int, seconds: float) -> WrkResult:
     """``connections`` keep-alive connections on one wrk thread, each sending its next request
-    as soon as the previous answer arrives, for ``seconds`` (rounded to whole seconds)."""
+    as soon as the previous answer arrives, for ``seconds`` (rounded to whole seconds). An
+    answer slower than 30 s counts as an error."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_script(requests))
     try:
@@ -66,6 +67,8 @@ def closed_loop(port: int, requests: list[Request], *, connections: int, seconds
                 "-t1",
                 f"-c{connections}",
                 f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
                 "-s",
                 script.name,
                 f"http://127.0.0.1:{port}/",
