@@ -359,3 +359,12 @@ def test_every_error_body_is_problem_json_without_a_traceback_or_a_file_path(sql
         assert body["type"].startswith("urn:sevflow:problem:")
         for leak in ("Traceback", 'File "', ".py", "site-packages", str(Path.cwd())):
             assert leak not in response.text, (leak, response.text)
+
+
+def test_a_wrong_token_is_401_even_when_the_body_is_invalid_too(api: ApiWorld) -> None:
+    revoked = api.request("DELETE", f"/api/tokens/{api.tokens['ana'].split('_')[1]}", as_="ana")
+    assert revoked.status_code == 200
+    response = api.client.post("/api/tickets", json={"colour": "red"}, headers=api.auth("ana"))
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:sevflow:problem:unauthenticated"
+    assert response.json()["detail"].startswith("this API token was revoked at ")

@@ -197,6 +197,12 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        caller = getattr(request.state, "caller", None)
+        if caller is not None:  # credentials first: 401 (or a missing CSRF token's 403) before 422
+            try:
+                await run_in_threadpool(caller.actor)
+            except (Unauthenticated, NotPermitted) as refused:
+                return await on_sevflow(request, refused)
         return _validation(request, exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
