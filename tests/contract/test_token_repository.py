@@ -199,15 +199,18 @@ def test_naive_instants_are_refused(uow_factory: UnitOfWorkFactory) -> None:
 def test_a_token_is_found_with_its_user_as_stored_now_and_an_unknown_one_is_not(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    add_tokens(uow_factory, TOKEN, replace(TOKEN, id="tok2", user="bo"))
+    later = T0 + timedelta(days=3)
+    add_tokens(
+        uow_factory, replace(TOKEN, created_at=later), replace(TOKEN, id="tok2", user="bo", created_at=later)
+    )
     with uow_factory() as uow:
         uow.users.update(replace(uow.users.get("bo"), active=False, organisation="Globex"))
         uow.commit()
     with uow_factory() as uow:
         ana, bo, nobody = (uow.tokens.find_with_user(i) for i in ("tok1", "tok2", "tok3"))
-    assert ana == (TOKEN, User("ana", AccountRole.AGENT, T0))
+    assert ana == (replace(TOKEN, created_at=later), User("ana", AccountRole.AGENT, T0))
     assert bo == (
-        replace(TOKEN, id="tok2", user="bo"),
+        replace(TOKEN, id="tok2", user="bo", created_at=later),
         User("bo", AccountRole.AGENT, T0, organisation="Globex", active=False),
     )
     assert nobody is None

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sevflow.adapters.db.context import SqlContext
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.repositories.unique import insert_new
-from sevflow.adapters.db.repositories.users import USER_COLUMNS, user_of
+from sevflow.adapters.db.repositories.users import JOINED_USER_COLUMNS, joined_user_of
 from sevflow.adapters.db.tables import api_tokens, users
 from sevflow.adapters.db.types import UTCDateTime
 from sevflow.domain.accounts import ApiToken, User
@@ -33,7 +33,7 @@ _SELECT = select(
 _FIND = _SELECT.where(_T.id == bindparam("id"))
 # a token's user always exists (foreign key): one join answers who is calling
 _FIND_WITH_USER = (
-    _SELECT.add_columns(*USER_COLUMNS).join_from(api_tokens, users).where(_T.id == bindparam("id"))
+    _SELECT.add_columns(*JOINED_USER_COLUMNS).join_from(api_tokens, users).where(_T.id == bindparam("id"))
 )
 _OF_USER = _SELECT.where(_T.user == bindparam("user"))
 _INSERT = insert_new(api_tokens)
@@ -87,7 +87,7 @@ class SqlTokenRepository:
 
     def find_with_user(self, token_id: str) -> tuple[ApiToken, User] | None:
         row = self._ctx.connection.execute(_FIND_WITH_USER, {"id": token_id}).first()
-        return None if row is None else (_token(row), user_of(row))
+        return None if row is None else (_token(row), joined_user_of(row))
 
     def list(self, user: str | None = None) -> list[ApiToken]:
         conn = self._ctx.connection

@@ -16,7 +16,9 @@ from sevflow.domain.policy import Role
 
 _U = users.c
 USER_COLUMNS = (_U.name, _U.role, _U.duties, _U.organisation, _U.password_hash, _U.active, _U.created_at)
-"""What ``user_of`` reads from a row (the token repository joins them to a token's)."""
+"""What ``user_of`` reads from a row."""
+JOINED_USER_COLUMNS = tuple(c.label(f"user_{c.name}") for c in USER_COLUMNS)
+"""The same columns named ``user_<column>``, to read beside another table's (``joined_user_of``)."""
 _SELECT = select(*USER_COLUMNS)
 _GET = _SELECT.where(_U.name == bindparam("name"))
 _INSERT = insert_new(users)
@@ -81,6 +83,19 @@ def _columns(user: User) -> dict[str, Any]:
         "password_hash": user.password_hash,
         "active": bool(user.active),
     }
+
+
+def joined_user_of(row: Any) -> User:
+    """The user in a row that selected ``JOINED_USER_COLUMNS``."""
+    return User(
+        name=row.user_name,
+        role=AccountRole(row.user_role),
+        created_at=row.user_created_at,
+        duties=frozenset(Role(duty) for duty in row.user_duties),
+        organisation=row.user_organisation,
+        password_hash=row.user_password_hash,
+        active=bool(row.user_active),
+    )
 
 
 def user_of(row: Any) -> User:
