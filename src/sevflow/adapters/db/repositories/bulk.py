@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Integer, Table, TextClause, text
 
+from sevflow.adapters.db.driver_query import sqlite_execute
 from sevflow.adapters.db.types import UTCDateTime, json_text, sqlite_text, to_utc
 
 Row = Sequence[Any]
@@ -127,7 +128,7 @@ class BulkInsert:
             chunk = converted[start : start + per]
             sql = head + ", ".join(one for _ in chunk) + " RETURNING id"
             params = tuple(v for row in chunk for v in row)
-            ids += sorted(id_ for (id_,) in conn.exec_driver_sql(sql, params))
+            ids += sorted(id_ for (id_,) in sqlite_execute(conn, sql, params).fetchall())
         if len(ids) != len(rows):
             raise RuntimeError(
                 f"inserted {len(rows)} rows into {cols.table.name} but got {len(ids)} ids back"
@@ -175,7 +176,7 @@ class BulkInsert:
                 f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
                 f"VALUES ({', '.join('?' for _ in cols.names)})"
             )
-        conn.exec_driver_sql(sql, cols.sqlite_rows(rows))
+        sqlite_execute(conn, sql, cols.sqlite_rows(rows), many=True)
 
 
 class BulkUpdate:
@@ -219,7 +220,7 @@ class BulkUpdate:
         keyed = len(self.keys) + (1 if self.version else 0)
         # the statement takes the values first, then the keys
         ordered = [(*row[keyed:], *row[:keyed]) for row in cols.sqlite_rows(rows)]
-        return conn.exec_driver_sql(self._sqlite, ordered).rowcount
+        return sqlite_execute(conn, self._sqlite, ordered, many=True).rowcount
 
 
 class BulkDelete:
@@ -244,4 +245,4 @@ class BulkDelete:
             return
         if self._sqlite is None:
             self._sqlite = f"DELETE FROM {table} WHERE {' AND '.join(f'{q(n)} = ?' for n in cols.names)}"
-        conn.exec_driver_sql(self._sqlite, cols.sqlite_rows(rows))
+        sqlite_execute(conn, self._sqlite, cols.sqlite_rows(rows), many=True)

@@ -11,13 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.tables import customers
 from sevflow.domain.accounts import Customer
 from sevflow.domain.instants import require_aware
 
 _C = customers.c
 _SELECT = select(_C.name, _C.tier, _C.email_domains, _C.created_at)
-_FIND = _SELECT.where(_C.name == bindparam("name"))
+_FIND = DriverQuery(_SELECT.where(_C.name == bindparam("name")))
 _EACH = func.json_each(_C.email_domains).table_valued("value")
 _BY_DOMAIN = {
     "sqlite": _SELECT.where(exists().where(_EACH.c.value == bindparam("domain"))),
@@ -60,7 +61,7 @@ class SqlCustomerRepository:
         self._ctx.connection.execute(self._put, row)
 
     def find(self, name: str) -> Customer | None:
-        row = self._ctx.connection.execute(_FIND, {"name": name}).first()
+        row = _FIND.first(self._ctx, {"name": name})
         return None if row is None else _customer(row)
 
     def list(self) -> list[Customer]:

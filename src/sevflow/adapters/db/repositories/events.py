@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.repositories.bulk import BulkInsert
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
 from sevflow.adapters.db.tables import ticket_events
@@ -29,7 +30,7 @@ _LAST_SEQ = (
     .where(_E.ticket_id.in_(bindparam("ids", expanding=True)))
     .group_by(_E.ticket_id)
 )
-_TRAIL = (
+_TRAIL = DriverQuery(
     select(
         _E.ticket_id, _E.seq, _E.policy_version, _E.kind, _E.at, _E.actor, _E.data, _E.reason, _E.rule, _E.key
     )
@@ -87,7 +88,7 @@ class SqlEventRepository:
         return seqs
 
     def for_ticket(self, ticket_id: int) -> list[StoredEvent]:
-        rows = self._ctx.connection.execute(_TRAIL, {"ticket_id": ticket_id})
+        rows = _TRAIL.rows(self._ctx, {"ticket_id": ticket_id})
         return [
             StoredEvent(
                 r.ticket_id,

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.repositories.errors import violated
 from sevflow.adapters.db.tables import policies
 from sevflow.domain.errors import Conflict, NotFound
@@ -24,6 +25,7 @@ PolicyCache = dict[str, Policy]
 _SOURCE = select(policies.c.source_text).where(policies.c.version == bindparam("version"))
 _EXISTS = select(policies.c.version).where(policies.c.version == bindparam("version"))
 _ACTIVE = select(policies.c.version).where(policies.c.active.is_(True))
+_ACTIVE_FAST = DriverQuery(_ACTIVE)
 _VERSIONS = select(policies.c.version, policies.c.name, policies.c.created_at, policies.c.active).order_by(
     policies.c.created_at, policies.c.version
 )
@@ -94,7 +96,7 @@ class SqlPolicyRepository:
         return None if version is None else str(version)
 
     def active(self) -> Policy:
-        version = self._ctx.connection.execute(_ACTIVE).scalar()
+        version = _ACTIVE_FAST.scalar(self._ctx)
         if version is None:
             raise NotFound("no policy is active yet; store one with activate=True")
         return self.get(version)

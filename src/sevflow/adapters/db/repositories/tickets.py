@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.repositories.bulk import BulkInsert, BulkUpdate
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
 from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
@@ -25,6 +26,7 @@ _LOAD_COLUMNS = (tickets.c.id, tickets.c.version, tickets.c.policy_version, tick
 _LOAD = select(*_LOAD_COLUMNS)
 _GET = _LOAD.where(tickets.c.id == bindparam("id"))
 _GET_FOR_UPDATE = _GET.with_for_update()
+_GET_FAST = DriverQuery(_GET)
 _MANY = _LOAD.where(tickets.c.id.in_(bindparam("ids", expanding=True)))
 # in id order, so two workers locking overlapping sets cannot deadlock
 _LOCK_MANY = _MANY.order_by(tickets.c.id).with_for_update(skip_locked=True)
@@ -121,8 +123,10 @@ class SqlTicketRepository:
         return ids
 
     def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
-        statement = _GET_FOR_UPDATE if for_update and self._ctx.is_postgres else _GET
-        row = self._ctx.connection.execute(statement, {"id": ticket_id}).first()
+        if for_update and self._ctx.is_postgres:
+            row = self._ctx.connection.execute(_GET_FOR_UPDATE, {"id": ticket_id}).first()
+        else:
+            row = _GET_FAST.first(self._ctx, {"id": ticket_id})
         if row is None:
             raise NotFound(f"there is no ticket #{ticket_id}")
         return self._load(*row)

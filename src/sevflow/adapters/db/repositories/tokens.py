@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.repositories.unique import insert_new
 from sevflow.adapters.db.repositories.users import JOINED_USER_COLUMNS, joined_user_of
@@ -32,7 +33,7 @@ _SELECT = select(
 )
 _FIND = _SELECT.where(_T.id == bindparam("id"))
 # a token's user always exists (foreign key): one join answers who is calling
-_FIND_WITH_USER = (
+_FIND_WITH_USER = DriverQuery(
     _SELECT.add_columns(*JOINED_USER_COLUMNS).join_from(api_tokens, users).where(_T.id == bindparam("id"))
 )
 _OF_USER = _SELECT.where(_T.user == bindparam("user"))
@@ -86,7 +87,7 @@ class SqlTokenRepository:
         return None if row is None else _token(row)
 
     def find_with_user(self, token_id: str) -> tuple[ApiToken, User] | None:
-        row = self._ctx.connection.execute(_FIND_WITH_USER, {"id": token_id}).first()
+        row = _FIND_WITH_USER.first(self._ctx, {"id": token_id})
         return None if row is None else (_token(row), joined_user_of(row))
 
     def list(self, user: str | None = None) -> list[ApiToken]:
