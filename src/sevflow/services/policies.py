@@ -28,6 +28,22 @@ def active_policy(uow: UnitOfWork) -> Policy:
         return uow.policies.active()
 
 
+def warm_up(uow: UnitOfWork, *, clock: Clock) -> bool:
+    """Load the active policy into this process's cache and compute its calendars' holidays for
+    this year and the next, so that the first requests a new server process answers do not pay
+    for it (the ``holidays`` package imports its country modules on first use: 100-200 ms that
+    every request queued behind the first one waited for). ``False`` if no policy is active yet."""
+    now = clock.now()
+    with uow:
+        if uow.policies.active_version() is None:
+            return False
+        policy = uow.policies.active()
+    for calendar in policy.calendars.values():
+        for year in (now.year, now.year + 1):
+            calendar.is_open(now.replace(year=year, month=6, day=15))
+    return True
+
+
 def upload_policy(uow: UnitOfWork, *, clock: Clock, actor: Actor, source_text: str, source: str) -> Policy:
     """Validate a policy document (YAML text) completely — ``PolicyError`` lists every problem
     and nothing is stored — then store it as a new version and activate it. Tickets already

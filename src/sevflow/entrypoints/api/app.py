@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from sevflow.bootstrap import Container
 from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
 from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
+from sevflow.services import policies
 from sevflow.services.token_cache import TokenCache
 
 DESCRIPTION = """Severity-based support-ticket escalation.
@@ -41,6 +43,8 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.api_threads
+        # before the first request, not during it (see policies.warm_up)
+        await run_in_threadpool(policies.warm_up, container.read_uow_factory(), clock=container.clock)
         yield
 
     app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
