@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,14 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from sevflow.bootstrap import Container
+from sevflow.domain.errors import InfrastructureError
 from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
 from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
 from sevflow.services import policies
 from sevflow.services.token_cache import TokenCache
+
+log = logging.getLogger("sevflow.api")
 
 DESCRIPTION = """Severity-based support-ticket escalation.
 
@@ -43,8 +47,12 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.api_threads
-        # before the first request, not during it (see policies.warm_up)
-        await run_in_threadpool(policies.warm_up, container.read_uow_factory(), clock=container.clock)
+        # before the first request, not during it (see policies.warm_up); best effort: if the
+        # database is not reachable yet, the server still starts and the first requests pay
+        try:
+            await run_in_threadpool(policies.warm_up, container.read_uow_factory(), clock=container.clock)
+        except InfrastructureError as error:
+            log.warning("skipped warming up the policy: %s", error)
         yield
 
     app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
