@@ -13,7 +13,7 @@ from sevflow.adapters.db.context import SqlContext
 from sevflow.adapters.db.driver_query import DriverQuery
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.repositories.unique import insert_new
-from sevflow.adapters.db.repositories.users import JOINED_USER_COLUMNS, joined_user_of
+from sevflow.adapters.db.repositories.users import JOINED_USER_COLUMNS, user_of
 from sevflow.adapters.db.tables import api_tokens, users
 from sevflow.adapters.db.types import UTCDateTime
 from sevflow.domain.accounts import ApiToken, User
@@ -88,7 +88,7 @@ class SqlTokenRepository:
 
     def find_with_user(self, token_id: str) -> tuple[ApiToken, User] | None:
         row = _FIND_WITH_USER.first(self._ctx, {"id": token_id})
-        return None if row is None else (_token(row), joined_user_of(row))
+        return None if row is None else (_token(row), user_of(row, "user_"))
 
     def list(self, user: str | None = None) -> list[ApiToken]:
         conn = self._ctx.connection

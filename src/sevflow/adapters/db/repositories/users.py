@@ -18,7 +18,7 @@ _U = users.c
 USER_COLUMNS = (_U.name, _U.role, _U.duties, _U.organisation, _U.password_hash, _U.active, _U.created_at)
 """What ``user_of`` reads from a row."""
 JOINED_USER_COLUMNS = tuple(c.label(f"user_{c.name}") for c in USER_COLUMNS)
-"""The same columns named ``user_<column>``, to read beside another table's (``joined_user_of``)."""
+"""The same columns named ``user_<column>``, to read beside another table's (``user_of(row, "user_")``)."""
 _SELECT = select(*USER_COLUMNS)
 _GET = _SELECT.where(_U.name == bindparam("name"))
 _INSERT = insert_new(users)
@@ -85,26 +85,18 @@ def _columns(user: User) -> dict[str, Any]:
     }
 
 
-def joined_user_of(row: Any) -> User:
-    """The user in a row that selected ``JOINED_USER_COLUMNS``."""
-    return User(
-        name=row.user_name,
-        role=AccountRole(row.user_role),
-        created_at=row.user_created_at,
-        duties=frozenset(Role(duty) for duty in row.user_duties),
-        organisation=row.user_organisation,
-        password_hash=row.user_password_hash,
-        active=bool(row.user_active),
-    )
+def user_of(row: Any, prefix: str = "") -> User:
+    """The user in ``row``; ``prefix="user_"`` for a row that selected ``JOINED_USER_COLUMNS``."""
 
+    def column(name: str) -> Any:
+        return getattr(row, prefix + name)
 
-def user_of(row: Any) -> User:
     return User(
-        name=row.name,
-        role=AccountRole(row.role),
-        created_at=row.created_at,
-        duties=frozenset(Role(duty) for duty in row.duties),
-        organisation=row.organisation,
-        password_hash=row.password_hash,
-        active=bool(row.active),
+        name=column("name"),
+        role=AccountRole(column("role")),
+        created_at=column("created_at"),
+        duties=frozenset(Role(duty) for duty in column("duties")),
+        organisation=column("organisation"),
+        password_hash=column("password_hash"),
+        active=bool(column("active")),
     )
