@@ -48,6 +48,9 @@ class Caller:
         self.bearer = bearer
         self.cookie = cookie
         self.csrf = csrf
+        # the problem handler checks it before answering 422, so that an unauthenticated caller
+        # learns first that it is not authenticated (FastAPI validates the body before the route runs)
+        request.state.caller = self
 
     def actor(self) -> Actor:
         """The authenticated actor; ``Unauthenticated`` if the credentials are not valid,
@@ -85,7 +88,7 @@ async def caller_of(request: Request) -> Caller:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <API token>'")
-        return _kept(Caller(request, bearer=credentials.strip(), cookie=None))
+        return Caller(request, bearer=credentials.strip(), cookie=None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise Unauthenticated(
@@ -97,14 +100,7 @@ async def caller_of(request: Request) -> Caller:
         if csrf is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
             field = (await request.form()).get("csrf_token")
             csrf = field if isinstance(field, str) else None
-    return _kept(Caller(request, bearer=None, cookie=cookie, csrf=csrf))
-
-
-def _kept(caller: Caller) -> Caller:
-    # the problem handler checks it before answering 422, so that an unauthenticated caller
-    # learns first that it is not authenticated (FastAPI validates the body before the route runs)
-    caller._request.state.caller = caller
-    return caller
+    return Caller(request, bearer=None, cookie=cookie, csrf=csrf)
 
 
 CallerOf = Annotated[Caller, Depends(caller_of)]
