@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Integer, Table, TextClause, text
+from sqlalchemy import JSON, Boolean, Connection, Integer, Table
 
-from sevflow.adapters.db.driver_query import sqlite_execute
+from sevflow.adapters.db.driver_query import driver_execute
 from sevflow.adapters.db.types import UTCDateTime, json_text, sqlite_text, to_utc
 
 Row = Sequence[Any]
@@ -75,7 +75,7 @@ class Columns:
         return converted
 
     def pg_document(self, rows: Sequence[Row], *, ordinal: str | None = None) -> dict[str, str]:
-        """The ``:rows`` parameter of ``pg_source``: the rows as one JSON array of objects
+        """The ``%(rows)s`` parameter of ``pg_source``: the rows as one JSON array of objects
         (with their position under ``ordinal``, if given)."""
         keys = [f"c{i}" for i in range(len(self.names))]
         instants = [i for i, kind in enumerate(self.kinds) if kind == "instant"]
@@ -96,7 +96,7 @@ class Columns:
         if ordinal is not None:
             definitions.append(f"{ordinal} INTEGER")
         values = {name: f"{alias}.c{i}" for i, name in enumerate(self.names)}
-        return f"json_to_recordset(CAST(:rows AS JSON)) AS {alias}({', '.join(definitions)})", values
+        return f"json_to_recordset(CAST(%(rows)s AS JSON)) AS {alias}({', '.join(definitions)})", values
 
 
 class BulkInsert:
@@ -105,8 +105,8 @@ class BulkInsert:
     def __init__(self, table: Table, names: Sequence[str]) -> None:
         self.columns = Columns(table, names)
         self._sql: dict[str, str] = {}
-        self._pg: TextClause | None = None
-        self._pg_returning: TextClause | None = None
+        self._pg: str | None = None
+        self._pg_returning: str | None = None
 
     def returning_ids(self, conn: Connection, rows: Sequence[Row]) -> list[int]:
         """Insert and return the generated ``id`` of each row, in row order. The rows are
@@ -128,7 +128,7 @@ class BulkInsert:
             chunk = converted[start : start + per]
             sql = head + ", ".join(one for _ in chunk) + " RETURNING id"
             params = tuple(v for row in chunk for v in row)
-            ids += sorted(id_ for (id_,) in sqlite_execute(conn, sql, params).fetchall())
+            ids += sorted(id_ for (id_,) in driver_execute(conn, sql, params).fetchall())
         if len(ids) != len(rows):
             raise RuntimeError(
                 f"inserted {len(rows)} rows into {cols.table.name} but got {len(ids)} ids back"
@@ -144,12 +144,13 @@ class BulkInsert:
         q = conn.dialect.identifier_preparer.quote
         if self._pg_returning is None:
             source, values = cols.pg_source(ordinal="n")
-            self._pg_returning = text(
+            self._pg_returning = (
                 f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
                 f"SELECT {', '.join(values[n] for n in cols.names)} FROM {source} ORDER BY v.n "
                 f"RETURNING {cols.table.name}.id"
             )
-        ids = sorted(conn.execute(self._pg_returning, cols.pg_document(rows, ordinal="n")).scalars())
+        returned = driver_execute(conn, self._pg_returning, cols.pg_document(rows, ordinal="n")).fetchall()
+        ids = sorted(id_ for (id_,) in returned)
         if len(ids) != len(rows):
             raise RuntimeError(
                 f"inserted {len(rows)} rows into {cols.table.name} but got {len(ids)} ids back"
@@ -164,11 +165,11 @@ class BulkInsert:
         if conn.dialect.name == "postgresql":
             if self._pg is None:
                 source, values = cols.pg_source()
-                self._pg = text(
+                self._pg = (
                     f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
                     f"SELECT {', '.join(values[n] for n in cols.names)} FROM {source}"
                 )
-            conn.execute(self._pg, cols.pg_document(rows))
+            driver_execute(conn, self._pg, cols.pg_document(rows))
             return
         sql = self._sql.get(conn.dialect.name)
         if sql is None:
@@ -176,7 +177,7 @@ class BulkInsert:
                 f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
                 f"VALUES ({', '.join('?' for _ in cols.names)})"
             )
-        sqlite_execute(conn, sql, cols.sqlite_rows(rows), many=True)
+        driver_execute(conn, sql, cols.sqlite_rows(rows), many=True)
 
 
 class BulkUpdate:
@@ -191,7 +192,7 @@ class BulkUpdate:
         self.keys, self.values, self.version = tuple(keys), tuple(values), version
         self.columns = Columns(table, [*keys, *([version] if version else []), *values])
         self._sqlite: str | None = None
-        self._pg: TextClause | None = None
+        self._pg: str | None = None
 
     def __call__(self, conn: Connection, rows: Sequence[Row]) -> int:
         if not rows:
@@ -206,10 +207,8 @@ class BulkUpdate:
                 if self.version:
                     sets.append(f"{q(self.version)} = {table}.{q(self.version)} + 1")
                     where.append(f"{table}.{q(self.version)} = {value[self.version]}")
-                self._pg = text(
-                    f"UPDATE {table} SET {', '.join(sets)} FROM {source} WHERE {' AND '.join(where)}"
-                )
-            return conn.execute(self._pg, cols.pg_document(rows)).rowcount
+                self._pg = f"UPDATE {table} SET {', '.join(sets)} FROM {source} WHERE {' AND '.join(where)}"
+            return driver_execute(conn, self._pg, cols.pg_document(rows)).rowcount
         if self._sqlite is None:
             sets = [f"{q(n)} = ?" for n in self.values]
             where = [f"{q(n)} = ?" for n in self.keys]
@@ -220,7 +219,7 @@ class BulkUpdate:
         keyed = len(self.keys) + (1 if self.version else 0)
         # the statement takes the values first, then the keys
         ordered = [(*row[keyed:], *row[:keyed]) for row in cols.sqlite_rows(rows)]
-        return sqlite_execute(conn, self._sqlite, ordered, many=True).rowcount
+        return driver_execute(conn, self._sqlite, ordered, many=True).rowcount
 
 
 class BulkDelete:
@@ -229,7 +228,7 @@ class BulkDelete:
     def __init__(self, table: Table, keys: Sequence[str]) -> None:
         self.columns = Columns(table, keys)
         self._sqlite: str | None = None
-        self._pg: TextClause | None = None
+        self._pg: str | None = None
 
     def __call__(self, conn: Connection, rows: Sequence[Row]) -> None:
         if not rows:
@@ -240,9 +239,9 @@ class BulkDelete:
             if self._pg is None:
                 source, value = cols.pg_source()
                 where = " AND ".join(f"{table}.{q(n)} = {value[n]}" for n in cols.names)
-                self._pg = text(f"DELETE FROM {table} USING {source} WHERE {where}")
-            conn.execute(self._pg, cols.pg_document(rows))
+                self._pg = f"DELETE FROM {table} USING {source} WHERE {where}"
+            driver_execute(conn, self._pg, cols.pg_document(rows))
             return
         if self._sqlite is None:
             self._sqlite = f"DELETE FROM {table} WHERE {' AND '.join(f'{q(n)} = ?' for n in cols.names)}"
-        sqlite_execute(conn, self._sqlite, cols.sqlite_rows(rows), many=True)
+        driver_execute(conn, self._sqlite, cols.sqlite_rows(rows), many=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import driver_execute
 from sevflow.adapters.db.repositories.bulk import BulkDelete, BulkInsert, BulkUpdate
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.tables import timers
@@ -42,7 +43,8 @@ _CHUNK = 500  # ids per IN (...) list
 Schedule = dict[str, datetime]
 
 
-_NOTIFY = text(f"SELECT pg_notify('{WAKEUP_CHANNEL}', :due)")
+_NOTIFY = f"SELECT pg_notify('{WAKEUP_CHANNEL}', %(due)s)"
+"""psycopg's parameter style: run with ``driver_execute``."""
 
 
 class SqlTimerRepository:
@@ -86,7 +88,7 @@ class SqlTimerRepository:
             # wakes sleeping workers when this transaction commits, saying when the earliest
             # of these timers is due (see sevflow.adapters.db.wakeup)
             earliest = min(row[2] for row in inserts + updates)
-            conn.execute(_NOTIFY, {"due": earliest.isoformat()})
+            driver_execute(conn, _NOTIFY, {"due": earliest.isoformat()})
 
     def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
         statement = _DUE_SKIP_LOCKED if self._ctx.is_postgres else _DUE
