@@ -5,16 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Text, any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sevflow.adapters.db.context import SqlContext
+from sevflow.adapters.db.driver_query import DriverQuery, driver_execute
 from sevflow.adapters.db.tables import agents
 from sevflow.domain.staffing import Staffing
 
 _A = agents.c
 _STAFFING = select(_A.name, _A.open_tickets, _A.away).where(_A.name.in_(bindparam("names", expanding=True)))
 _CHUNK = 500
+# PostgreSQL: the names as one array parameter (one prepared statement, whatever their number)
+_STAFFING_PG = DriverQuery(
+    select(_A.name, _A.open_tickets, _A.away).where(
+        _A.name == any_(bindparam("names", type_=postgresql.ARRAY(Text)))
+    )
+)
+_ADD_LOAD_PG = (
+    "INSERT INTO agents (name, open_tickets, away) VALUES (%(name)s, %(open_tickets)s, %(away)s) "
+    "ON CONFLICT (name) DO UPDATE SET open_tickets = agents.open_tickets + excluded.open_tickets"
+)
 
 
 def _upserts(dialect: str) -> tuple[Any, Any]:
@@ -45,14 +56,16 @@ class SqlAgentRepository:
             return Staffing()
         load: dict[str, int] = {}
         away: set[str] = set()
-        conn = self._ctx.connection
-        for start in range(0, len(names), _CHUNK):
-            for name, open_tickets, is_away in conn.execute(
-                _STAFFING, {"names": names[start : start + _CHUNK]}
-            ):
-                load[name] = open_tickets
-                if is_away:
-                    away.add(name)
+        if self._ctx.is_postgres:
+            found: list[Any] = list(_STAFFING_PG.rows(self._ctx, {"names": names}))
+        else:
+            found = []
+            for start in range(0, len(names), _CHUNK):
+                found += self._ctx.connection.execute(_STAFFING, {"names": names[start : start + _CHUNK]})
+        for name, open_tickets, is_away in found:
+            load[name] = open_tickets
+            if is_away:
+                away.add(name)
         return Staffing(load=load, away=frozenset(away))
 
     def adjust_load(self, deltas: Mapping[str, int]) -> None:
@@ -62,7 +75,12 @@ class SqlAgentRepository:
             for name, delta in sorted(deltas.items())
             if delta != 0
         ]
-        if rows:
+        if not rows:
+            return
+        if self._ctx.is_postgres:
+            many = len(rows) > 1
+            driver_execute(self._ctx.connection, _ADD_LOAD_PG, rows if many else rows[0], many=many)
+        else:
             self._ctx.connection.execute(self._load, rows)
 
     def set_away(self, agent: str, away: bool) -> None:
