@@ -38,6 +38,7 @@ def test_the_same_key_and_body_twice_open_one_ticket_and_the_retry_says_it_was_r
     first = create(api, "order-4711")
     assert first.status_code == 201
     assert "idempotent-replayed" not in first.headers
+    assert first.json()["customer_tier"] == "enterprise"  # the registered customer's
     api.clock.advance(minutes=5)
     again = create(api, "order-4711")
     assert again.status_code == 201

@@ -144,12 +144,10 @@ def get_customer(uow: UnitOfWork, *, actor: Actor, name: str) -> Customer:
     return found
 
 
-def customer_and_tier(
-    uow: UnitOfWork, *, actor: Actor, customer: str | None, tier: str | None
-) -> tuple[str, str]:
-    """The customer and tier a new ticket gets. Customers open tickets for their own
-    organisation (naming another is refused); the tier, if not given, is the registered
-    customer's. Does not check the tier against the policy (opening the ticket does)."""
+def ticket_customer(*, actor: Actor, customer: str | None, tier: str | None) -> str:
+    """The customer a new ticket is for. Customers open tickets for their own organisation
+    (naming another, or a tier, is refused); anyone else must name one. A tier left out is the
+    registered customer's, looked up when the ticket is opened (see ``opening.NewTicket``)."""
     if actor.is_customer and actor.account is not None:
         own = actor.organisation or ""
         if customer is not None and customer != own:
@@ -165,13 +163,4 @@ def customer_and_tier(
         customer = own
     if not customer:
         raise InvalidInput("customer is required: the organisation the ticket is for")
-    if tier is not None:
-        return customer, tier
-    with uow:
-        found = uow.customers.find(customer)
-    if found is None:
-        raise InvalidInput(
-            f"customer_tier is required: customer {customer!r} is not registered "
-            "(register it with PUT /api/customers/{name}, or give customer_tier)"
-        )
-    return customer, found.tier
+    return customer

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,8 @@ class NewTicket:
     title: str
     service_line: str
     customer: str
-    customer_tier: str
+    customer_tier: str | None
+    """``None``: the registered customer's tier, read when the ticket is opened."""
     description: str = ""
     services: tuple[str, ...] = ()
     users_affected: int = 0
@@ -56,9 +57,24 @@ class NewTicket:
             external_id=self.external_id,
         )
 
+    def with_registered_tier(self, uow: UnitOfWork) -> NewTicket:
+        """This request with its customer tier given: as it is, or the registered customer's
+        (read with ``uow``, inside its transaction)."""
+        if self.customer_tier is not None:
+            return self
+        found = uow.customers.find(self.customer)
+        if found is None:
+            raise InvalidInput(
+                f"customer_tier is required: customer {self.customer!r} is not registered "
+                "(register it with PUT /api/customers/{name}, or give customer_tier)"
+            )
+        return replace(self, customer_tier=found.tier)
+
     def intake_fields(self) -> dict[str, Any]:
         """The fields the policy checks at intake, as keyword arguments of ``check_intake``
-        and ``Ticket.open``."""
+        and ``Ticket.open`` (the tier given: see ``with_registered_tier``)."""
+        if self.customer_tier is None:
+            raise RuntimeError("open a request for a registered customer's tier with_registered_tier() first")
         return {
             "title": self.title,
             "service_line": self.service_line,
@@ -129,6 +145,7 @@ def open_tickets(
         _check_may_open(actor, r)
     reader = read_uow if read_uow is not None else uow
     with reader:
+        requests = [r.with_registered_tier(reader) for r in requests]
         policy = reader.policies.active()
         book = _StaffingBook()
         for line in dict.fromkeys(r.service_line for r in requests):
@@ -163,6 +180,7 @@ def plan_import(uow: UnitOfWork, requests: Sequence[NewTicket]) -> ImportPlan:
     service line, customer tier, services, a declared severity's reason) and find those whose
     external id is already stored. Writes nothing."""
     with uow:
+        requests = [r.with_registered_tier(uow) for r in requests]
         policy = uow.policies.active()
         stored = uow.tickets.ids_by_external_id([r.external_id for r in requests if r.external_id])
     to_open: list[int] = []
@@ -207,9 +225,10 @@ def create_ticket(
             done = recorded_ticket(uow, actor.name, idempotency, now=now)
             if done is not None:
                 return Outcome(uow.tickets.get(done), replayed=True)
+            complete = request.with_registered_tier(uow)
             policy = uow.policies.active()
             staffing = staffing_for(uow, policy, request.service_line)
-            ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
+            ticket = complete.open_under(policy, now=now, actor=actor.name, staffing=staffing)
             decision = settle(ticket, now, staffing)
             save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)
             assert ticket.id is not None

@@ -42,14 +42,12 @@ async def create_ticket(
     """Open a ticket. Left out, ``severity`` is set by the policy's severity rules; a declared
     one needs ``severity_reason``. Customers open tickets for their own organisation only."""
     actor = caller.actor()
-    customer, tier = directory.customer_and_tier(
-        box.read_uow_factory(), actor=actor, customer=body.customer, tier=body.customer_tier
-    )
+    customer = directory.ticket_customer(actor=actor, customer=body.customer, tier=body.customer_tier)
     request = NewTicket(
         title=body.title,
         service_line=body.service_line,
         customer=customer,
-        customer_tier=tier,
+        customer_tier=body.customer_tier,
         description=body.description,
         services=tuple(body.services),
         users_affected=body.users_affected,
