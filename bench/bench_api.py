@@ -220,12 +220,9 @@ def bench_database(
         with scratch(kind, f"sevflow_bench_api_{repeat}", args) as target:
             token = prepare(target)
             port = free_port()
-            env = {
-                **os.environ,
-                "SEVFLOW_DATABASE_URL": target.url,
-                "SEVFLOW_POLICY_PATH": str(STARTER),
-                "SEVFLOW_TOKEN_CACHE_SECONDS": str(args.token_cache),
-            }
+            env = {**os.environ, "SEVFLOW_DATABASE_URL": target.url, "SEVFLOW_POLICY_PATH": str(STARTER)}
+            if args.token_cache is not None:
+                env["SEVFLOW_TOKEN_CACHE_SECONDS"] = str(args.token_cache)
             serve = [str(Path(sys.executable).parent / "sevflow"), "serve", "--port", str(port)]
             serve += ["--log-level", "warning", "--workers", str(args.server_workers)]
             log(f"{kind} repeat {repeat + 1}: sevflow serve")
@@ -266,7 +263,10 @@ def main() -> None:
         "--server-workers", type=int, default=2, help="API processes of each server (sevflow serve --workers)"
     )
     parser.add_argument(
-        "--token-cache", type=float, default=0.0, help="SEVFLOW_TOKEN_CACHE_SECONDS for sevflow"
+        "--token-cache",
+        type=float,
+        default=None,
+        help="SEVFLOW_TOKEN_CACHE_SECONDS for sevflow (default: the server's own, 60 s on PostgreSQL, 0 on SQLite)",
     )
     parser.add_argument("--create-rate", type=int, default=500, help="fixed rate for the create latency")
     parser.add_argument("--get-rate", type=int, default=1500, help="fixed rate for the GET latency")

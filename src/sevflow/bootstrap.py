@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sevflow.adapters.clock import SystemClock
+from sevflow.adapters.db.credential_feed import CredentialFeed, Forgetful
 from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.locks import worker_lock
 from sevflow.adapters.db.schema import migrate_if_behind
@@ -48,6 +49,18 @@ class Container:
         """How the worker learns of changes while it sleeps: PostgreSQL ``LISTEN`` (changes from
         any process), else the in-process ``event``."""
         return wakeup_for(self.engine.url, event)
+
+    def token_cache_seconds(self) -> float:
+        """How long an API process remembers a checked token (see ``Settings``)."""
+        configured = self.settings.token_cache_seconds
+        if configured is not None:
+            return configured
+        return 0.0 if self.is_sqlite else 60.0
+
+    def credential_feed(self, cache: Forgetful) -> CredentialFeed | None:
+        """PostgreSQL: a feed telling ``cache`` of every revocation (not yet started). SQLite
+        has none."""
+        return None if self.is_sqlite else CredentialFeed(self.engine.url, cache)
 
     def sync_policy(self, path: Path | None = None) -> bool:
         """Load the policy file (default: the settings' ``policy_path``) and activate it if its

@@ -32,10 +32,13 @@ class Settings(BaseSettings):
     api_threads: int = Field(default=8, ge=1, le=200)
     """Threads per API process running the (synchronous) use cases. More threads than cores
     only contend for Python's GIL: measured on 2 cores, 40 threads served fewer requests than 4."""
-    token_cache_seconds: float = Field(default=0.0, ge=0.0, le=60.0)
+    token_cache_seconds: float | None = Field(default=None, ge=0.0, le=3600.0)
     """Remember a checked API token this long per API process, so most requests skip reading it
-    (about a third of a GET's cost). 0 (the default): every request reads it, and a revocation
-    from anywhere takes effect at once; above 0, a revocation made by another process (the CLI,
-    another API process) takes effect within this many seconds."""
+    (about a quarter of a GET's cost). Left out: 60 on PostgreSQL, where every API process hears
+    each revocation as it commits (``LISTEN``) and forgets the token at once, so revoking still
+    takes effect at once everywhere; 0 on SQLite, where a revocation made by another process (the
+    CLI, another API process) could only take effect when the entry runs out: every request reads
+    the token. Set above 0 on SQLite, a revocation made elsewhere takes effect within this many
+    seconds."""
     intake_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     """Signed deliveries older (or further in the future) than this are refused as replays."""

@@ -231,6 +231,7 @@ def authenticate_token(
     remembers the answer for ``cached_actor``."""
     now = clock.now()
     token_id, digest = _parse(text)
+    generation = cache.generation if cache is not None else 0
     with reader:
         found = reader.tokens.find_with_user(token_id)
     if found is None or not hmac.compare_digest(found[0].secret_hash, digest):
@@ -243,5 +244,5 @@ def authenticate_token(
             writer.commit()
         token = replace(token, last_used_at=now)
     if cache is not None:
-        cache.put(token_id, digest, token, user)
+        cache.put(token_id, digest, token, user, generation=generation)
     return Actor.of(user)

@@ -44,20 +44,33 @@ def create_app(container: Container) -> FastAPI:
     """The API over ``container``'s services. The dashboard (a later part) mounts under
     ``/dashboard``; the timer worker runs beside it (``sevflow serve``), not inside it."""
 
+    ttl = container.token_cache_seconds()
+    cache = TokenCache(ttl=ttl)
+    feed = container.credential_feed(cache) if ttl > 0 else None
+    if feed is not None:
+        cache.suspend()  # until the feed listens: a revocation made meanwhile would go unheard
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.api_threads
+        if feed is not None:
+            feed.start()
         # before the first request, not during it (see policies.warm_up); best effort: if the
         # database is not reachable yet, the server still starts and the first requests pay
         try:
             await run_in_threadpool(policies.warm_up, container.read_uow_factory(), clock=container.clock)
         except InfrastructureError as error:
             log.warning("skipped warming up the policy: %s", error)
-        yield
+        try:
+            yield
+        finally:
+            if feed is not None:
+                await run_in_threadpool(feed.stop)
 
     app = FastAPI(title="sevflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
-    app.state.token_cache = TokenCache(ttl=container.settings.token_cache_seconds)
+    app.state.token_cache = cache
+    app.state.credential_feed = feed
     problems.install(app)
     for module, statuses in ROUTERS:
         app.include_router(module.router, responses=openapi_doc.responses(*statuses))

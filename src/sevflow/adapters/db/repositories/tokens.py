@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
-from sevflow.adapters.db.driver_query import DriverQuery
+from sevflow.adapters.db.credential_feed import CREDENTIALS_CHANNEL
+from sevflow.adapters.db.driver_query import DriverQuery, driver_execute
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation
 from sevflow.adapters.db.repositories.unique import insert_new
 from sevflow.adapters.db.repositories.users import JOINED_USER_COLUMNS, user_of
@@ -36,6 +37,8 @@ _FIND = _SELECT.where(_T.id == bindparam("id"))
 _FIND_WITH_USER = DriverQuery(
     _SELECT.add_columns(*JOINED_USER_COLUMNS).join_from(api_tokens, users).where(_T.id == bindparam("id"))
 )
+_ANNOUNCE = f"SELECT pg_notify('{CREDENTIALS_CHANNEL}', %(id)s)"
+"""psycopg's parameter style: run with ``driver_execute``."""
 _OF_USER = _SELECT.where(_T.user == bindparam("user"))
 _INSERT = insert_new(api_tokens)
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -97,8 +100,12 @@ class SqlTokenRepository:
 
     def revoke(self, token_id: str, *, now: datetime) -> None:
         params = {"b_id": token_id, "now": require_aware(now, "now")}
-        if self._ctx.connection.execute(_REVOKE, params).rowcount != 1:
+        conn = self._ctx.connection
+        if conn.execute(_REVOKE, params).rowcount != 1:
             raise NotFound(f"there is no API token {token_id!r}")
+        if self._ctx.is_postgres:
+            # heard by every API process's credential feed when (and if) this commits
+            driver_execute(conn, _ANNOUNCE, {"id": token_id})
 
     def touch(self, token_id: str, *, now: datetime) -> None:
         self._ctx.connection.execute(_TOUCH, {"b_id": token_id, "now": require_aware(now, "now")})
