@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -25,4 +26,17 @@ def test_the_api_starts_and_says_so_when_the_database_cannot_be_reached_for_the_
             "skipped warming up the policy"
         ]
     finally:
+        box.close()
+
+
+def test_what_start_up_loaded_is_kept_out_of_the_garbage_collectors_full_collections(sqlite_url: str) -> None:
+    box = build_container(Settings(database_url=sqlite_url))
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        with TestClient(create_app(box)) as client:
+            assert client.get("/openapi.json").status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
         box.close()

@@ -1,7 +1,7 @@
 """The timer worker: fire due timers, then sleep until the next due moment.
 
-It never scans tickets on a fixed period. After each tick it asks for the earliest scheduled
-``due_at`` (an index lookup) and sleeps until then, or until woken by a change: on PostgreSQL
+It never scans tickets on a fixed period. It asks for the earliest scheduled ``due_at`` (an
+index lookup, read-only), fires what is due in a write transaction, and otherwise sleeps until then, or until woken by a change: on PostgreSQL
 any process's committed timer change (``LISTEN``) that is due before the awaited moment, on
 SQLite a change in the same process (``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
 notices timers written by another process.
@@ -59,14 +59,19 @@ def run_worker(
         if on_start is not None:
             on_start()  # the lock is held: this worker really runs
         while not stop.is_set():
+            # looked up read-only: a worker with nothing due never takes SQLite's write lock,
+            # which API processes opening tickets would otherwise queue behind at every nap
+            upcoming = next_due_at(container.read_uow_factory)
+            if upcoming is None or upcoming > container.clock.now():
+                sleep_until_due(container.clock, wakeup, upcoming, nap, stop)
+                continue
             result = tick(container.uow_factory, clock=container.clock, limit=batch)
             if result.claimed:
                 stats.add(result, keep_lateness=keep_lateness)
                 if on_tick is not None:
                     on_tick(result)
-            if result.claimed >= batch:
-                continue  # more is due right now
-            sleep_until_due(container.clock, wakeup, next_due_at(container.uow_factory), nap, stop)
+            else:  # due but claimed by another worker (PostgreSQL): it fires them
+                sleep_until_due(container.clock, wakeup, None, nap, stop)
     return stats
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +62,12 @@ def create_app(container: Container) -> FastAPI:
             await run_in_threadpool(policies.warm_up, container.read_uow_factory(), clock=container.clock)
         except InfrastructureError as error:
             log.warning("skipped warming up the policy: %s", error)
+        # what start-up loaded (modules, the policy, calendars' holidays) lives as long as the
+        # process: keep it out of the garbage collector's full collections, which otherwise walk
+        # all of it, in the middle of a request, every few thousand requests (a 90-110 ms pause
+        # on this machine); collected first, so that no garbage is kept with it
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
