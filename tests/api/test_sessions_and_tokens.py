@@ -151,6 +151,19 @@ def test_five_failures_for_one_name_are_rate_limited_until_the_window_passes(api
     assert sign_in(api).status_code == 201
 
 
+def test_a_sign_in_refused_for_too_many_failures_is_in_the_audit_log(api: ApiWorld) -> None:
+    for _ in range(5):
+        sign_in(api, "ana", "guess")
+    assert sign_in(api).status_code == 429
+    entry = api.request("GET", "/api/audit?limit=1", as_="root").json()["items"][0]
+    assert {k: entry[k] for k in ("actor", "action", "outcome", "reason")} == {
+        "actor": "ana",
+        "action": "session.sign_in",
+        "outcome": "denied",
+        "reason": "from testclient: too many failed sign-ins (5 within 15 minutes); try again in 900 seconds",
+    }
+
+
 def test_failed_sign_ins_are_in_the_audit_log(api: ApiWorld) -> None:
     sign_in(api, "ana", "guess")
     api.clock.advance(minutes=1)

@@ -169,7 +169,7 @@ def test_a_customer_may_escalate_only_after_their_tiers_waiting_time(api: ApiWor
     api.clock.advance(minutes=119)
     forbidden(
         act(api, "cora", "escalate", {"reason": "still broken"}),
-        "customers on the enterprise tier may request escalation 120 minutes after opening; 1 minutes to go",
+        "customers on the enterprise tier may request escalation 120 minutes after opening; 1 minute to go",
     )
     forbidden(
         act(api, "carl", "escalate", {"reason": "still broken"}, ticket=2),

@@ -32,9 +32,10 @@ def check_may_escalate(policy: Policy, ticket: Ticket, *, roles: Iterable[Role],
         assert ticket.created_at is not None
         waited = (now - ticket.created_at).total_seconds() / 60
         if waited < wait:
+            left = int(wait - waited + 0.999)
             raise NotPermitted(
                 f"customers on the {ticket.customer_tier} tier may request escalation {wait} minutes after opening; "
-                f"{int(wait - waited + 0.999)} minutes to go"
+                f"{left} minute{'' if left == 1 else 's'} to go"
             )
         return
     raise NotPermitted(

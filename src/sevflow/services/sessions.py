@@ -67,12 +67,19 @@ def sign_in(
     uow: UnitOfWork, *, clock: Clock, hasher: PasswordHasher, name: str, password: str, address: str
 ) -> SignedIn:
     """Check the password and open a session. ``Unauthenticated`` (one message for an unknown
-    user and a wrong password) or ``RateLimited``. Every attempt is audited."""
+    user and a wrong password) or ``RateLimited``. Every attempt is audited, refused ones too."""
     now = clock.now()
     subjects = (f"user:{name.lower()}", f"ip:{address}")
     with uow:
-        _check_rate(uow, subjects[0], MAX_PER_USER, now)
-        _check_rate(uow, subjects[1], MAX_PER_ADDRESS, now)
+        try:
+            _check_rate(uow, subjects[0], MAX_PER_USER, now)
+            _check_rate(uow, subjects[1], MAX_PER_ADDRESS, now)
+        except RateLimited as limited:
+            uow.audit.add(
+                AuditEntry(now, name[:100], SIGN_IN, AuditOutcome.DENIED, reason=f"from {address}: {limited}")
+            )
+            uow.commit()
+            raise
         user = uow.users.find(name)
         stored = user.password_hash if user is not None else None
         # an unknown user costs the same hashing time as a known one: no timing oracle
