@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from common import (
     median,
     scratch,
 )
+from cpu_use import CpuMeter, CpuUse
 from http_load import closed_loop, http_request, open_loop, run
 from sevflow.bootstrap import build_container
 from sevflow.config import Settings
@@ -85,11 +86,12 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def server(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
+    """The server started and listening on ``port``; yields its process id."""
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, process)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         try:
@@ -153,25 +155,33 @@ def maker(requests: list[wrk_load.Request]) -> Callable[[int], bytes]:
 
 @dataclass
 class Rate:
-    """A closed-loop figure, from wrk or from the Python generator."""
+    """A closed-loop figure, from wrk or from the Python generator, and the CPU seconds each
+    request cost the server, the database server and the generator."""
 
     rate: float
+    cpu: CpuUse
 
 
-def closed(port: int, requests: list[wrk_load.Request], args: argparse.Namespace, what: str) -> Rate:
+def closed(
+    port: int, server_pid: int, requests: list[wrk_load.Request], args: argparse.Namespace, what: str
+) -> Rate:
+    meter = CpuMeter(server_pid)
     if wrk_load.available():
         result = wrk_load.closed_loop(port, requests, connections=args.connections, seconds=args.seconds)
         if result.errors:
             raise SystemExit(f"{what}: {result.errors} of {result.requests} answers were errors")
-        return Rate(result.rate)
+        return Rate(result.rate, meter.stop().per(result.requests))
+    generator_began = time.process_time()
     loaded = run(closed_loop(port, maker(requests), connections=args.connections, seconds=args.seconds))
+    used = meter.stop()
+    used = replace(used, generator=used.generator + time.process_time() - generator_began)
     if set(loaded.statuses) - {200, 201}:
         raise SystemExit(f"{what}: unexpected statuses {dict(loaded.statuses)}")
-    return Rate(loaded.rate)
+    return Rate(loaded.rate, used.per(sum(loaded.statuses.values())))
 
 
 def measure(
-    port: int, requests: Requests, args: argparse.Namespace, expected: tuple[int, int]
+    port: int, server_pid: int, requests: Requests, args: argparse.Namespace, expected: tuple[int, int]
 ) -> dict[str, Any]:
     """One round: warm-up (also makes the 500 tickets GET reads), then the four measurements."""
     posts, gets = requests
@@ -179,9 +189,9 @@ def measure(
     made = 0
     while made < 500:
         made += sum(run(closed_loop(port, post, connections=4, seconds=0.5)).statuses.values())
-    create = closed(port, posts, args, "create")
+    create = closed(port, server_pid, posts, args, "create")
     create_fixed = run(open_loop(port, post, rate=args.create_rate, seconds=args.seconds))
-    read = closed(port, gets, args, "get")
+    read = closed(port, server_pid, gets, args, "get")
     read_fixed = run(open_loop(port, get, rate=args.get_rate, seconds=args.seconds))
     for name, result, status in (
         ("create@rate", create_fixed, expected[0]),
@@ -193,6 +203,13 @@ def measure(
     return {"create": create, "create_fixed": create_fixed, "read": read, "read_fixed": read_fixed}
 
 
+PARTS = ("server", "database", "generator")
+
+
+def cpu_ms(summary: dict[str, float], measure: str) -> str:
+    return " / ".join(f"{1000 * summary[f'{measure}_cpu_{part}']:.2f}" for part in PARTS)
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -200,6 +217,8 @@ def ms(seconds: float) -> str:
 def summarize(rounds: list[dict[str, Any]]) -> dict[str, float]:
     return {
         "create_rate": median([r["create"].rate for r in rounds]),
+        **{f"create_cpu_{part}": median([getattr(r["create"].cpu, part) for r in rounds]) for part in PARTS},
+        **{f"read_cpu_{part}": median([getattr(r["read"].cpu, part) for r in rounds]) for part in PARTS},
         "create_fixed_rate": median([r["create_fixed"].rate for r in rounds]),
         "create_p50": median([r["create_fixed"].percentile(50) for r in rounds]),
         "create_p99": median([r["create_fixed"].percentile(99) for r in rounds]),
@@ -226,8 +245,8 @@ def bench_database(
             serve = [str(Path(sys.executable).parent / "sevflow"), "serve", "--port", str(port)]
             serve += ["--log-level", "warning", "--workers", str(args.server_workers)]
             log(f"{kind} repeat {repeat + 1}: sevflow serve")
-            with server(serve, env, port):
-                result = measure(port, sevflow_requests(token), args, (201, 200))
+            with server(serve, env, port) as pid:
+                result = measure(port, pid, sevflow_requests(token), args, (201, 200))
             sevflow_rounds.append(result)
             port = free_port()
             log(f"{kind} repeat {repeat + 1}: bare FastAPI insert")
@@ -238,8 +257,8 @@ def bench_database(
                 str(port),
                 str(args.server_workers),
             ]
-            with server(bare_server, env, port):
-                bare = measure(port, bare_requests(), args, (201, 200))
+            with server(bare_server, env, port) as pid:
+                bare = measure(port, pid, bare_requests(), args, (201, 200))
             bare_rounds.append(bare)
             raw.append(
                 f"{kind} #{repeat + 1}: sevflow create {result['create'].rate:,.0f}/s, "
@@ -292,6 +311,12 @@ def main() -> None:
                 f"{bare['create_rate'] / mine['create_rate']:.2f}x",
             ),
             (
+                "POST create, CPU ms per request: server / database server / wrk",
+                cpu_ms(mine, "create"),
+                cpu_ms(bare, "create"),
+                "",
+            ),
+            (
                 f"POST create at {args.create_rate}/s: achieved",
                 f"{mine['create_fixed_rate']:,.0f}/s",
                 f"{bare['create_fixed_rate']:,.0f}/s",
@@ -308,6 +333,12 @@ def main() -> None:
                 f"{mine['read_rate']:,.0f}/s",
                 f"{bare['read_rate']:,.0f}/s",
                 f"{bare['read_rate'] / mine['read_rate']:.2f}x",
+            ),
+            (
+                "GET, CPU ms per request: server / database server / wrk",
+                cpu_ms(mine, "read"),
+                cpu_ms(bare, "read"),
+                "",
             ),
             (
                 f"GET at {args.get_rate}/s: achieved",
