@@ -31,7 +31,10 @@ class Recorder:
         event.listen(engine, "before_cursor_execute", self._record)
 
     def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        """As ``VERB table``, e.g. ``SELECT timers``; transaction control is left out."""
+        """As ``VERB table``, e.g. ``SELECT timers``; transaction control is left out. A
+        ``WITH w AS (INSERT ...) SELECT ...`` is its data-modifying part."""
+        inner = re.match(r"WITH \w+ AS \(\s*(.*)", statement, re.DOTALL)
+        statement = inner.group(1) if inner else statement
         verb = statement.split()[0].upper()
         found = re.search(r"\b(?:INTO|UPDATE|FROM)\s+(\w+)", statement)
         if verb in ("SELECT", "INSERT", "UPDATE", "DELETE") and found:

@@ -157,19 +157,25 @@ class BulkInsert:
             )
         return ids
 
+    def pg_sql(self, conn: Connection) -> str:
+        """PostgreSQL only: the statement, taking the rows as ``pg_document``'s ``%(rows)s``."""
+        if self._pg is None:
+            cols = self.columns
+            q = conn.dialect.identifier_preparer.quote
+            source, values = cols.pg_source()
+            self._pg = (
+                f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
+                f"SELECT {', '.join(values[n] for n in cols.names)} FROM {source}"
+            )
+        return self._pg
+
     def __call__(self, conn: Connection, rows: Sequence[Row]) -> None:
         if not rows:
             return
         cols = self.columns
         q = conn.dialect.identifier_preparer.quote
         if conn.dialect.name == "postgresql":
-            if self._pg is None:
-                source, values = cols.pg_source()
-                self._pg = (
-                    f"INSERT INTO {cols.table.name} ({', '.join(q(n) for n in cols.names)}) "
-                    f"SELECT {', '.join(values[n] for n in cols.names)} FROM {source}"
-                )
-            driver_execute(conn, self._pg, cols.pg_document(rows))
+            driver_execute(conn, self.pg_sql(conn), cols.pg_document(rows))
             return
         sql = self._sql.get(conn.dialect.name)
         if sql is None:

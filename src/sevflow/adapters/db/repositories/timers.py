@@ -76,19 +76,26 @@ class SqlTimerRepository:
             _DELETE(conn, deletes)
         if updates:
             _UPDATE(conn, updates)
+        # PostgreSQL: wakes sleeping workers when this transaction commits, saying when the
+        # earliest of these timers is due (see sevflow.adapters.db.wakeup); with the insert, in
+        # the same statement (one round trip fewer for every new ticket)
+        notify = self._ctx.is_postgres and bool(inserts or updates)
+        due = {"due": min(row[2] for row in inserts + updates).isoformat()} if notify else {}
         if inserts:
             try:
-                _INSERT(conn, inserts)
+                if notify:
+                    sql = f"WITH inserted AS ({_INSERT.pg_sql(conn)}) {_NOTIFY}"
+                    driver_execute(conn, sql, {**_INSERT.columns.pg_document(inserts), **due})
+                    notify = False
+                else:
+                    _INSERT(conn, inserts)
             except IntegrityError as error:
                 if is_foreign_key_violation(error):
                     ids = ", ".join(f"#{i}" for i in sorted({r[0] for r in inserts}))
                     raise NotFound(f"cannot schedule timers: one of tickets {ids} does not exist") from error
                 raise
-        if (inserts or updates) and conn.dialect.name == "postgresql":
-            # wakes sleeping workers when this transaction commits, saying when the earliest
-            # of these timers is due (see sevflow.adapters.db.wakeup)
-            earliest = min(row[2] for row in inserts + updates)
-            driver_execute(conn, _NOTIFY, {"due": earliest.isoformat()})
+        if notify:
+            driver_execute(conn, _NOTIFY, due)
 
     def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
         statement = _DUE_SKIP_LOCKED if self._ctx.is_postgres else _DUE
