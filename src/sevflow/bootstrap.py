@@ -50,6 +50,13 @@ class Container:
         any process), else the in-process ``event``."""
         return wakeup_for(self.engine.url, event)
 
+    def read_before_write(self) -> UnitOfWork | None:
+        """For a use case that reads, works, then writes (opening tickets): a read-only unit of
+        work to read with first where that helps -- SQLite, whose one write lock is then not held
+        while the domain works -- and ``None`` on PostgreSQL, where reads block no writer and a
+        transaction of its own would only cost a connection checkout."""
+        return self.read_uow_factory() if self.is_sqlite else None
+
     def token_cache_seconds(self) -> float:
         """How long an API process remembers a checked token (see ``Settings``)."""
         configured = self.settings.token_cache_seconds

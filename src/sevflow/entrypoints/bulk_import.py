@@ -155,7 +155,7 @@ def _open_share(
                     clock=box.clock,
                     actor=actor,
                     requests=requests,
-                    read_uow=box.read_uow_factory(),
+                    read_uow=box.read_before_write(),
                 )
             )
     finally:

@@ -132,28 +132,27 @@ def open_tickets(
 ) -> list[Ticket]:
     """Open many tickets in one write transaction (all or none). Returns them with ids assigned.
 
-    The active policy and the staffing are read in a short transaction of their own, which is
-    ended before the tickets are worked out: the domain work, most of the cost, runs without
-    holding SQLite's write lock, so other writers (another bulk load, the timer worker) proceed
-    meanwhile. Loads are written as deltas, so nothing is lost if they changed in between; an
-    owner may be chosen on loads a moment old, as with any two concurrent openings.
-    ``read_uow``, if given, does those reads instead (a read-only unit of work: on SQLite it
-    then does not queue for the write lock at all, which matters when several bulk loads run).
+    ``read_uow`` (a read-only unit of work), if given, first reads the active policy, the
+    staffing and registered customers' tiers in a short transaction of its own, ended before
+    the tickets are worked out: on SQLite the domain work, most of the cost, then runs without
+    holding the database's one write lock, so other writers (another bulk load, the timer
+    worker) proceed meanwhile, and the read does not queue for that lock at all. Loads are
+    written as deltas, so nothing is lost if they changed in between; an owner may be chosen on
+    loads a moment old, as with any two concurrent openings. Without it everything happens in
+    the write transaction (on PostgreSQL, where reads block no writer, one transaction fewer).
     """
     now = clock.now()
     for r in requests:
         _check_may_open(actor, r)
-    reader = read_uow if read_uow is not None else uow
-    with reader:
-        requests = [r.with_registered_tier(reader) for r in requests]
-        policy = reader.policies.active()
-        book = _StaffingBook()
-        for line in dict.fromkeys(r.service_line for r in requests):
-            book.lines[line] = staffing_for(reader, policy, line)
-    # the read ended with its block: no lock is held while the domain works
+    if read_uow is not None:
+        with read_uow:
+            complete, policy, book = _read_for_opening(read_uow, requests)
+        # the read ended with its block: no lock is held while the domain works
     with uow:
+        if read_uow is None:
+            complete, policy, book = _read_for_opening(uow, requests)
         changes = []
-        for r in requests:
+        for r in complete:
             staffing = book.lines[r.service_line]
             ticket = r.open_under(policy, now=now, actor=actor.name, staffing=staffing)
             decision = settle(ticket, now, staffing)
@@ -162,6 +161,18 @@ def open_tickets(
         save_changes(uow, changes, now=now)
         uow.commit()
     return [c.ticket for c in changes]
+
+
+def _read_for_opening(
+    uow: UnitOfWork, requests: Sequence[NewTicket]
+) -> tuple[list[NewTicket], Policy, _StaffingBook]:
+    """The requests with their tiers given, the active policy, and the staffing of their lines."""
+    complete = [r.with_registered_tier(uow) for r in requests]
+    policy = uow.policies.active()
+    book = _StaffingBook()
+    for line in dict.fromkeys(r.service_line for r in complete):
+        book.lines[line] = staffing_for(uow, policy, line)
+    return complete, policy, book
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ async def create_ticket(
         actor=actor,
         request=request,
         idempotency=idempotency,
-        read_uow=box.read_uow_factory(),
+        read_uow=box.read_before_write(),
     )
     ticket = outcome.ticket
     response.headers["Location"] = f"/api/tickets/{ticket.id}"
