@@ -9,5 +9,7 @@ What the rest of sevflow uses (only ``bootstrap`` and tests should import from h
 
 Modules: ``types`` (UTCDateTime), ``tables`` (the schema), ``engine``, ``schema`` (Alembic,
 ``migrations/``), ``context`` (one transaction's connection), ``repositories/`` (one module per
-port), ``uow``, ``locks``.
+port), ``driver_query`` (hot statements straight through sqlite3 / psycopg), ``uow``, ``locks``,
+``wakeup`` (PostgreSQL ``LISTEN`` for the timer worker), ``credential_feed`` (PostgreSQL
+``LISTEN`` for token revocations, for the API's token cache).
 """
