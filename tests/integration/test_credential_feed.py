@@ -3,6 +3,7 @@ its token cache forgets the token; while it cannot listen, its cache is not used
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -126,14 +127,48 @@ def test_a_feed_that_loses_its_connection_suspends_the_cache(
     assert cache.get(token.id, token.secret_hash) is None  # remembers nothing while deaf
 
 
-def test_a_feed_that_cannot_connect_leaves_the_cache_suspended(postgres_url: str) -> None:
+def test_a_feed_that_cannot_connect_leaves_the_cache_suspended_and_says_so_once(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     cache = TokenCache(ttl=60)
     url = make_url(postgres_url).set(port=1)  # nothing listens there
-    feed = CredentialFeed(url, cache, retry_seconds=60, poll_seconds=0.05)
+    feed = CredentialFeed(url, cache, retry_seconds=0.01, poll_seconds=0.05)
+    with caplog.at_level(logging.WARNING, logger="sevflow.api"):
+        feed.start()
+        try:
+            assert cache.suspended
+            assert not feed.listening.wait(0.5)  # dozens of attempts meanwhile
+            assert cache.suspended
+        finally:
+            feed.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "sevflow.api"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("not hearing token revocations (")
+
+
+def test_a_feed_that_lost_its_connection_listens_again_and_the_cache_with_it(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = TokenCache(ttl=60)
+    feed = CredentialFeed(engine.url, cache, retry_seconds=0.01, poll_seconds=0.05)
     feed.start()
     try:
-        assert cache.suspended
-        assert not feed.listening.wait(0.5)
-        assert cache.suspended
+        eventually(feed.listening.is_set, "the feed listens")
+        with caplog.at_level(logging.WARNING, logger="sevflow.api"):
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+                    ),
+                    {"name": feed.application_name},
+                )
+            eventually(
+                lambda: any("again" in r.getMessage() for r in caplog.records), "the feed says it hears again"
+            )
+        eventually(lambda: not cache.suspended, "the cache is trusted again")
+        token = issue(engine)
+        remember(cache, token)
+        revoke(engine, token)
+        eventually(lambda: cache.get(token.id, token.secret_hash) is None, "a revocation is heard again")
     finally:
         feed.stop()

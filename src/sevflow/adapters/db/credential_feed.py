@@ -62,6 +62,7 @@ class CredentialFeed:
         self._cache.suspend()
 
     def _run(self) -> None:
+        deaf = False  # warned about this outage already: say it once, not at every retry
         while not self._stop.is_set():
             try:
                 with psycopg.connect(
@@ -71,13 +72,22 @@ class CredentialFeed:
                     # listening from here on: anything revoked before is in the database
                     self._cache.resume()
                     self.listening.set()
+                    if deaf:
+                        log.warning("hearing token revocations again; remembering checked tokens again")
+                        deaf = False
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=self._poll):
                             self._cache.forget(note.payload)
             except psycopg.Error as error:
                 if self._stop.is_set():
                     return
-                log.warning("not hearing token revocations (%s); checking every token in the database", error)
+                if not deaf:
+                    log.warning(
+                        "not hearing token revocations (%s); every request reads its token until the "
+                        "connection is back",
+                        error,
+                    )
+                    deaf = True
             finally:
                 self._cache.suspend()
                 self.listening.clear()
