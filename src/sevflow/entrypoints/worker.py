@@ -1,9 +1,10 @@
 """The timer worker: fire due timers, then sleep until the next due moment.
 
 It never scans tickets on a fixed period. It asks for the earliest scheduled ``due_at`` (an
-index lookup, read-only), fires what is due in a write transaction, and otherwise sleeps until then, or until woken by a change: on PostgreSQL
-any process's committed timer change (``LISTEN``) that is due before the awaited moment, on
-SQLite a change in the same process (``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
+index lookup, read-only), fires what is due in a write transaction, and otherwise sleeps until
+then, or until woken by a change: on PostgreSQL any process's committed timer change
+(``LISTEN``) that is due before the awaited moment, on SQLite a change in the same process
+(``wake``). A nap never exceeds ``max_sleep`` seconds, which bounds how late a SQLite worker
 notices timers written by another process.
 """
 

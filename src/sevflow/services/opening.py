@@ -236,9 +236,8 @@ def create_ticket(
             done = recorded_ticket(uow, actor.name, idempotency, now=now)
             if done is not None:
                 return Outcome(uow.tickets.get(done), replayed=True)
-            complete = request.with_registered_tier(uow)
-            policy = uow.policies.active()
-            staffing = staffing_for(uow, policy, request.service_line)
+            [complete], policy, book = _read_for_opening(uow, [request])
+            staffing = book.lines[complete.service_line]
             ticket = complete.open_under(policy, now=now, actor=actor.name, staffing=staffing)
             decision = settle(ticket, now, staffing)
             save_changes(uow, [Change(ticket, Before(None, False), decision)], now=now)

@@ -17,6 +17,8 @@ from typing import Protocol
 import psycopg
 from sqlalchemy.engine import URL
 
+from sevflow.adapters.db.engine import libpq_conninfo
+
 CREDENTIALS_CHANNEL = "sevflow_credentials"
 
 log = logging.getLogger("sevflow.api")
@@ -40,7 +42,7 @@ class CredentialFeed:
     ``retry_seconds`` after losing the connection."""
 
     def __init__(self, url: URL, cache: Forgetful, *, retry_seconds: float = 1.0, poll_seconds: float = 0.5):
-        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = libpq_conninfo(url)
         self.application_name = "sevflow-credential-feed"
         self._cache = cache
         self._retry = retry_seconds

@@ -43,6 +43,12 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**READ_ONLY)
 
 
+def libpq_conninfo(url: URL) -> str:
+    """A PostgreSQL URL as psycopg connects with it directly (a dedicated ``LISTEN``
+    connection, outside the engine's pool)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def normalize_url(url: str | URL) -> URL:
     """Parse ``url``; plain ``postgresql://`` / ``postgres://`` URLs get the psycopg 3 driver."""
     parsed = make_url(url) if isinstance(url, str) else url

@@ -18,6 +18,8 @@ from typing import Protocol
 import psycopg
 from sqlalchemy.engine import URL
 
+from sevflow.adapters.db.engine import libpq_conninfo
+
 WAKEUP_CHANNEL = "sevflow_timers"
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -52,8 +54,7 @@ class PostgresWakeup:
     """``LISTEN sevflow_timers`` on a dedicated autocommit connection."""
 
     def __init__(self, url: URL) -> None:
-        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn = psycopg.connect(libpq_conninfo(url), autocommit=True)
         self._conn.execute(f"LISTEN {WAKEUP_CHANNEL}")
 
     def wait(self, timeout: float) -> datetime | None:

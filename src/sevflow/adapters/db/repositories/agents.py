@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Text, any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from sevflow.adapters.db.context import SqlContext
 from sevflow.adapters.db.driver_query import DriverQuery, driver_execute
@@ -21,10 +22,6 @@ _STAFFING_PG = DriverQuery(
     select(_A.name, _A.open_tickets, _A.away).where(
         _A.name == any_(bindparam("names", type_=postgresql.ARRAY(Text)))
     )
-)
-_ADD_LOAD_PG = (
-    "INSERT INTO agents (name, open_tickets, away) VALUES (%(name)s, %(open_tickets)s, %(away)s) "
-    "ON CONFLICT (name) DO UPDATE SET open_tickets = agents.open_tickets + excluded.open_tickets"
 )
 
 
@@ -41,6 +38,8 @@ def _upserts(dialect: str) -> tuple[Any, Any]:
 
 
 _UPSERTS = {name: _upserts(name) for name in ("postgresql", "sqlite")}
+# the load upsert in psycopg's parameter style, run with ``driver_execute``
+_ADD_LOAD_PG = str(_UPSERTS["postgresql"][0].compile(dialect=PGDialect_psycopg()))  # type: ignore[no-untyped-call]
 
 
 class SqlAgentRepository:

@@ -86,7 +86,6 @@ class SqlTimerRepository:
                 if notify:
                     sql = f"WITH inserted AS ({_INSERT.pg_sql(conn)}) {_NOTIFY}"
                     driver_execute(conn, sql, {**_INSERT.columns.pg_document(inserts), **due})
-                    notify = False
                 else:
                     _INSERT(conn, inserts)
             except IntegrityError as error:
@@ -94,7 +93,7 @@ class SqlTimerRepository:
                     ids = ", ".join(f"#{i}" for i in sorted({r[0] for r in inserts}))
                     raise NotFound(f"cannot schedule timers: one of tickets {ids} does not exist") from error
                 raise
-        if notify:
+        elif notify:
             driver_execute(conn, _NOTIFY, due)
 
     def claim_due(self, now: datetime, limit: int) -> list[TimerRow]:
