@@ -84,6 +84,11 @@ def test_the_first_response_warning_and_breach_fire_at_their_exact_instants_and_
         (4, f"{tid}:4:0", "sla_warning", ("omar", "lena"), "pending"),
         (6, f"{tid}:6:0", "rule_fired", ("omar", "lena", "maria"), "pending"),
     ]
+    assert [m.notification.subject for m in world.outbox(tid)] == [
+        f"[Sev2] #{tid} assigned: {CHECKOUT_DOWN}",
+        f"[Sev2] #{tid} sla warning: {CHECKOUT_DOWN}",
+        f"[Sev2] #{tid} rule fired: {CHECKOUT_DOWN}",
+    ]
     assert not [key for key in world.timers(tid) if "first_response" in key]
     assert world.ticket(tid).breached(ClockKind.FIRST_RESPONSE)
 

@@ -20,7 +20,7 @@ from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.gates import GateState
-from sevflow.domain.notifications import Notification
+from sevflow.domain.notifications import UNNUMBERED, Notification
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
@@ -332,7 +332,8 @@ class Ticket:
         if not recipients:
             return
         what = event.kind.value.replace("_", " ")
-        subject = f"[{self.severity.value}] #{self.id} {what}: {self.title}"[:200]
+        number = UNNUMBERED if self.id is None else f"#{self.id}"
+        subject = f"[{self.severity.value}] {number} {what}: {self.title}"[:200]
         summary = event.reason or what
         self.outbox.append(
             (event, Notification(event.kind.value, recipients, roles, subject, summary, urgent))

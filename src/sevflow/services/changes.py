@@ -81,7 +81,7 @@ def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -
     for (ticket, events), numbers in zip(batch, seqs, strict=True):
         assert ticket.id is not None
         seq_of = {id(event): seq for event, seq in zip(events, numbers, strict=True)}
-        notifications += [(ticket.id, seq_of[id(e)], n) for e, n in ticket.outbox]
+        notifications += [(ticket.id, seq_of[id(e)], n.numbered(ticket.id)) for e, n in ticket.outbox]
     if notifications:
         uow.outbox.add_many(notifications, now=now)
     timers: dict[int, list[TimerRow]] = {}
