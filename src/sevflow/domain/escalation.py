@@ -29,7 +29,6 @@ from typing import NamedTuple
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.intake import matches_keywords, searchable_text
 from sevflow.domain.policy import ActionKind, Rule, Trigger
-from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing
 from sevflow.domain.tickets import Ticket
 
@@ -76,36 +75,7 @@ def _other_conditions_hold(when: Trigger, t: Ticket) -> bool:
     return not when.keywords or matches_keywords(searchable_text(t.title, t.description), when.keywords)
 
 
-_Memo = dict[tuple[int, object], tuple[object, datetime | None]]
-"""Calendar results already computed for one ticket under one policy (see ``_at_percent``)."""
-
-
-def _at_percent(t: Ticket, clock: SlaClock, percent: int, memo: _Memo) -> datetime | None:
-    """``clock.instant_at_percent`` on the clock's calendar, remembered in ``memo``. A clock is
-    an immutable value and the calendar a pure function, so the same clock object always has
-    the same answer: a breach and a 100 % rule on one clock share it, and so do the repeated
-    decisions of one ``run_due`` while a firing leaves the clock alone. Keyed by identity (a
-    value hash costs as much as the calendar); the entry holds the clock, so its id stays
-    taken while the memo lives."""
-    hit = memo.get((id(clock), percent))
-    if hit is not None and hit[0] is clock:
-        return hit[1]
-    at = clock.instant_at_percent(t.policy.calendar(clock.calendar), percent)
-    memo[id(clock), percent] = (clock, at)
-    return at
-
-
-def _after_elapsed(t: Ticket, clock: SlaClock, seconds: int, memo: _Memo) -> datetime | None:
-    """``clock.instant_at_elapsed`` (for the tier stopwatch), remembered like ``_at_percent``."""
-    hit = memo.get((id(clock), ("elapsed", seconds)))
-    if hit is not None and hit[0] is clock:
-        return hit[1]
-    at = clock.instant_at_elapsed(t.policy.calendar(clock.calendar), seconds)
-    memo[id(clock), ("elapsed", seconds)] = (clock, at)
-    return at
-
-
-def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
+def _rule_due(rule: Rule, t: Ticket, now: datetime) -> Due | None:
     when = rule.when
     if not _other_conditions_hold(when, t):
         return None
@@ -114,7 +84,7 @@ def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
         key = f"rule:{rule.name}:{when.clock}:{clock.epoch}"
         if key in t.fired:
             return None
-        at = _at_percent(t, clock, when.consumed_percent, memo)
+        at = t.instant_at_percent(clock, when.consumed_percent)
         return None if at is None else Due(key, DueKind.RULE, at, rule.name)
     if when.minutes_at_tier is not None:
         key = f"rule:{rule.name}:tier{t.tier_visits}"
@@ -122,7 +92,7 @@ def _rule_due(rule: Rule, t: Ticket, now: datetime, memo: _Memo) -> Due | None:
             return None
         # the tier stopwatch counts business time and pauses with the ticket: no escalation for
         # a ticket that waits on the customer
-        at = _after_elapsed(t, t.tier_clock, when.minutes_at_tier * 60, memo)
+        at = t.instant_at_elapsed(t.tier_clock, when.minutes_at_tier * 60)
         return None if at is None else Due(key, DueKind.RULE, at, rule.name)
     key = f"rule:{rule.name}"
     return None if key in t.fired else Due(key, DueKind.RULE, now, rule.name)
@@ -134,21 +104,21 @@ def decide(ticket: Ticket, now: datetime) -> Decision:
     Resolved and closed tickets have nothing due. ``now`` is an aware UTC instant. Pure: the
     same ticket and instant always give the same decision.
     """
-    return _decide(ticket, now, {})
+    return _decide(ticket, now)
 
 
-def _decide(t: Ticket, now: datetime, memo: _Memo) -> Decision:
+def _decide(t: Ticket, now: datetime) -> Decision:
     if not t.status.is_open:
         return Decision((), ())
     dues: list[Due] = []
     for kind, clock in t.clocks.items():
         key = f"breach:{kind}:{clock.epoch}"
         if key not in t.fired:
-            at = _at_percent(t, clock, 100, memo)  # = clock.deadline_at(its calendar)
+            at = t.instant_at_percent(clock, 100)  # = clock.deadline_at(its calendar)
             if at is not None:
                 dues.append(Due(key, DueKind.BREACH, at))
     for rule in t.policy.rules_for(t.severity, t.customer_tier, t.service_line, t.tier):
-        due = _rule_due(rule, t, now, memo)
+        due = _rule_due(rule, t, now)
         if due is not None:
             dues.append(due)
     if t.owner is not None and not t.owner_accepted and t.owner_assigned_at is not None:
@@ -183,13 +153,12 @@ def run_due(ticket: Ticket, now: datetime, staffing: Staffing = NOBODY) -> Decis
     single firing, because an action (an escalation, a new owner, a severity change) can make
     other due moments stale or create new ones. Records the events and notifications on the
     ticket; returns the final decision, whose first ``upcoming`` is the timer to store."""
-    memo: _Memo = {}
     for _ in range(MAX_FIRINGS):
-        decision = _decide(ticket, now, memo)
+        decision = _decide(ticket, now)
         if not decision.due_now:
             return decision
         _fire(ticket, decision.due_now[0], now, staffing)
-    return _decide(ticket, now, memo)
+    return _decide(ticket, now)
 
 
 def _fire(t: Ticket, due: Due, now: datetime, staffing: Staffing) -> None:

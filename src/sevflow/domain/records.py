@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
+from sevflow.domain.sla_marks import SlaMarks
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,38 @@ class TicketFilter:
     open_only: bool = False
     limit: int = 100
     after_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """Which open tickets a board or queue shows; ``None`` means any."""
+
+    service_line: str | None = None
+    team: str | None = None
+    tier: str | None = None
+    customer: str | None = None
+    customer_tier: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """An open ticket as a board lists it: its listed fields and SLA marks, without the
+    snapshot (so thousands can be read at once)."""
+
+    id: int
+    version: int
+    title: str
+    status: str
+    severity: str
+    service_line: str
+    team: str
+    tier: str
+    customer: str
+    customer_tier: str
+    owner: str | None
+    updated_at: datetime
+    marks: SlaMarks
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
 from sevflow.domain.text import check_storable, reason_text, text_field
 
+_REMEMBERED_INSTANTS = 256
+"""Calendar answers a ticket keeps (a long simulation changes its clocks many times)."""
+
 _UNSET_STOPWATCH = SlaClock.stopwatch("", datetime.min.replace(tzinfo=UTC), paused=True)
 
 
@@ -76,6 +79,7 @@ class Ticket:
         self.gates_opened = 0
         self.pending: list[Event] = []
         self.outbox: list[tuple[Event, Notification]] = []
+        self._instants: dict[tuple[int, object], tuple[SlaClock, datetime | None]] = {}
 
     # == reading ===========================================================================
 
@@ -94,6 +98,34 @@ class Ticket:
             if (d := clock.deadline_at(self.policy.calendar(clock.calendar))) is not None
         ]
         return min(deadlines) if deadlines else None
+
+    def instant_at_percent(self, clock: SlaClock, percent: int) -> datetime | None:
+        """``clock.instant_at_percent`` on the clock's calendar, remembered (see ``_remember``):
+        the engine's breach and rule moments and the board's SLA marks share the answers."""
+        hit = self._instants.get((id(clock), percent))
+        if hit is not None and hit[0] is clock:
+            return hit[1]
+        at = clock.instant_at_percent(self.policy.calendar(clock.calendar), percent)
+        return self._remember(clock, percent, at)
+
+    def instant_at_elapsed(self, clock: SlaClock, seconds: int) -> datetime | None:
+        """``clock.instant_at_elapsed`` on the clock's calendar, remembered like
+        ``instant_at_percent`` (for the tier stopwatch)."""
+        what = ("elapsed", seconds)
+        hit = self._instants.get((id(clock), what))
+        if hit is not None and hit[0] is clock:
+            return hit[1]
+        at = clock.instant_at_elapsed(self.policy.calendar(clock.calendar), seconds)
+        return self._remember(clock, what, at)
+
+    def _remember(self, clock: SlaClock, what: object, at: datetime | None) -> datetime | None:
+        # A clock is an immutable value and a calendar a pure function, so the same clock object
+        # always has the same answer. Keyed by identity (a value hash costs as much as the
+        # calendar); the entry holds the clock, so its id stays taken while it is remembered.
+        if len(self._instants) >= _REMEMBERED_INSTANTS:
+            self._instants.clear()
+        self._instants[id(clock), what] = (clock, at)
+        return at
 
     def breached(self, kind: ClockKind) -> bool:
         clock = self.clocks[kind]

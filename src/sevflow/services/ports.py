@@ -25,7 +25,15 @@ from sevflow.domain.accounts import (
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy
-from sevflow.domain.records import OutboxMessage, PolicyVersion, StoredEvent, TicketFilter, TimerRow
+from sevflow.domain.records import (
+    BoardQuery,
+    OutboxMessage,
+    PolicyVersion,
+    StoredEvent,
+    TicketFilter,
+    TicketRow,
+    TimerRow,
+)
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
 
@@ -33,6 +41,7 @@ __all__ = [
     "JSON",
     "AgentRepository",
     "AuditRepository",
+    "BoardQuery",
     "Clock",
     "CustomerRepository",
     "EventRepository",
@@ -47,6 +56,7 @@ __all__ = [
     "StoredEvent",
     "TicketFilter",
     "TicketRepository",
+    "TicketRow",
     "TimerRepository",
     "TimerRow",
     "TokenRepository",
@@ -118,6 +128,10 @@ class TicketRepository(Protocol):
     def save_many(self, tickets: Sequence[Ticket]) -> None:
         """``save`` for each ticket in order (one statement where the database allows); the
         first stale ticket raises ``Conflict`` as ``save`` would."""
+        ...
+
+    def board_rows(self, query: BoardQuery) -> list[TicketRow]:
+        """Every open ticket matching ``query``, as light rows (no snapshot), in id order."""
         ...
 
     def list(self, query: TicketFilter) -> list[Ticket]:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 
 from sevflow.domain.access import Action
 from sevflow.domain.accounts import AuditEntry
-from sevflow.domain.errors import InvalidInput
 from sevflow.domain.escalation import Decision, decide
 from sevflow.domain.events import EventKind
 from sevflow.domain.policy import ClockKind
 from sevflow.domain.projection import Step, project
 from sevflow.domain.sla import ClockState
+from sevflow.domain.sla_marks import AT_RISK_PERCENT, SlaState, sla_marks
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
 from sevflow.services.changes import staffing_for
@@ -70,37 +69,21 @@ def clock_views(ticket: Ticket, now: datetime) -> tuple[ClockView, ...]:
     return tuple(views)
 
 
-AT_RISK_PERCENT = 75
-"""A running SLA clock that has used this share of its target puts the ticket at risk."""
-
-
-class SlaState(StrEnum):
-    OK = "ok"
-    AT_RISK = "at_risk"
-    BREACHED = "breached"
-
-    @classmethod
-    def parse(cls, value: str) -> SlaState:
-        try:
-            return cls(value.strip().lower().replace("-", "_"))
-        except ValueError:
-            raise InvalidInput.unknown("SLA state", value, [s.value for s in cls]) from None
+__all__ = [
+    "AT_RISK_PERCENT",
+    "ClockView",
+    "SlaState",
+    "TicketView",
+    "list_tickets",
+    "show_ticket",
+    "sla_state",
+]
 
 
 def sla_state(ticket: Ticket, now: datetime) -> SlaState:
     """``breached`` if any SLA clock is past its target, ``at_risk`` if a running one has used
     ``AT_RISK_PERCENT`` or more of its target, else ``ok``."""
-    state = SlaState.OK
-    for kind, clock in ticket.clocks.items():
-        if ticket.breached(kind):
-            return SlaState.BREACHED
-        if clock.state is ClockState.RUNNING:
-            percent = clock.percent(ticket.policy.calendar(clock.calendar), now)
-            if percent >= 100:
-                return SlaState.BREACHED
-            if percent >= AT_RISK_PERCENT:
-                state = SlaState.AT_RISK
-    return state
+    return sla_marks(ticket).state_at(now)
 
 
 CUSTOMER_VISIBLE = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.COMMENTED})

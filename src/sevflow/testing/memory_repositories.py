@@ -8,12 +8,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from sevflow.domain import records
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.instants import require_aware
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy, Role
-from sevflow.domain.records import OutboxMessage, PolicyVersion, StoredEvent, TicketFilter, TimerRow
+from sevflow.domain.records import (
+    BoardQuery,
+    OutboxMessage,
+    PolicyVersion,
+    StoredEvent,
+    TicketFilter,
+    TimerRow,
+)
+from sevflow.domain.sla_marks import sla_marks
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
@@ -178,6 +187,45 @@ class MemoryTickets(_Repository):
     def save_many(self, tickets: Sequence[Ticket]) -> None:
         for ticket in tickets:
             self.save(ticket)
+
+    def board_rows(self, query: BoardQuery) -> list[records.TicketRow]:
+        found = []
+        for ticket_id in sorted(self._store.tickets.keys() | self._w.tickets.keys()):
+            row = self._ticket(ticket_id)
+            if row is None or not dict(row.columns)["is_open"]:
+                continue
+            t = self._load(ticket_id, row)
+            if any(
+                wanted is not None and value != wanted
+                for value, wanted in (
+                    (t.service_line, query.service_line),
+                    (t.team, query.team),
+                    (t.tier, query.tier),
+                    (t.customer, query.customer),
+                    (t.customer_tier, query.customer_tier),
+                    (t.owner, query.owner),
+                )
+            ):
+                continue
+            assert t.updated_at is not None
+            found.append(
+                records.TicketRow(
+                    ticket_id,
+                    t.version,
+                    t.title,
+                    t.status.value,
+                    t.severity.value,
+                    t.service_line,
+                    t.team,
+                    t.tier,
+                    t.customer,
+                    t.customer_tier,
+                    t.owner,
+                    t.updated_at,
+                    sla_marks(t),
+                )
+            )
+        return found
 
     def list(self, query: TicketFilter) -> list[Ticket]:
         wanted = {

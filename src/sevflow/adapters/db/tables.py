@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
@@ -77,6 +78,15 @@ tickets = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("state", JSON, nullable=False),
+    # the board's read model (``domain.sla_marks``): the SLA state at any instant, without the
+    # snapshot; and the title, for board and queue rows
+    Column("title", Text, nullable=False, server_default=text("''")),
+    Column("deadline_at", UTCDateTime, nullable=True),
+    Column("deadline_clock", String(SHORT), nullable=True),
+    Column("at_risk_at", UTCDateTime, nullable=True),
+    Column("stalled_at", UTCDateTime, nullable=True),
+    Column("sla_breached", Boolean, nullable=False, server_default=false()),
+    Column("sla_paused", Boolean, nullable=False, server_default=false()),
     Index(
         "uq_tickets_external_id",
         "external_id",
@@ -87,6 +97,7 @@ tickets = Table(
     Index("ix_tickets_is_open_severity", "is_open", "severity"),
     Index("ix_tickets_owner_is_open", "owner", "is_open"),
     Index("ix_tickets_service_line_is_open", "service_line", "is_open"),
+    Index("ix_tickets_is_open_deadline_at", "is_open", "deadline_at"),
 )
 
 ticket_events = Table(

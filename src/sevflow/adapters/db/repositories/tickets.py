@@ -7,9 +7,10 @@ Core statements only (no ORM): a ticket is one row, written with optimistic lock
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
@@ -19,7 +20,9 @@ from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, vi
 from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
 from sevflow.adapters.db.tables import tickets
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
-from sevflow.domain.records import TicketFilter
+from sevflow.domain.policy import ClockKind
+from sevflow.domain.records import BoardQuery, TicketFilter, TicketRow
+from sevflow.domain.sla_marks import SlaMarks, sla_marks
 from sevflow.domain.tickets import Ticket
 
 _LOAD_COLUMNS = (tickets.c.id, tickets.c.version, tickets.c.policy_version, tickets.c.state)
@@ -51,6 +54,13 @@ _SAVED = (
     "created_at",
     "updated_at",
     "state",
+    "title",
+    "deadline_at",
+    "deadline_clock",
+    "at_risk_at",
+    "stalled_at",
+    "sla_breached",
+    "sla_paused",
 )
 _SAVE_MANY = BulkUpdate(tickets, ["id"], _SAVED, version="version")
 _INSERTED = ("version", *_SAVED)
@@ -59,17 +69,40 @@ _VERSION = select(tickets.c.version).where(tickets.c.id == bindparam("id"))
 _BY_EXTERNAL_ID = select(tickets.c.external_id, tickets.c.id).where(
     tickets.c.external_id.in_(bindparam("ids", expanding=True))
 )
+_BOARD = select(
+    tickets.c.id,
+    tickets.c.version,
+    tickets.c.title,
+    tickets.c.status,
+    tickets.c.severity,
+    tickets.c.service_line,
+    tickets.c.team,
+    tickets.c.tier,
+    tickets.c.customer,
+    tickets.c.customer_tier,
+    tickets.c.owner,
+    tickets.c.updated_at,
+    tickets.c.deadline_at,
+    tickets.c.deadline_clock,
+    tickets.c.at_risk_at,
+    tickets.c.sla_breached,
+    tickets.c.sla_paused,
+    tickets.c.stalled_at,
+).where(tickets.c.is_open.is_(True))
 _CHUNK = 500  # ids per IN (...) list
+_S = TypeVar("_S", bound=Select[Any])
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
 
 
 def ticket_columns(ticket: Ticket) -> dict[str, Any]:
-    """The row for a ticket, its snapshot in ``state`` (without ``id`` and ``version``)."""
+    """The row for a ticket, its snapshot in ``state`` (without ``id`` and ``version``), and
+    its SLA marks for the board."""
     if ticket.created_at is None or ticket.updated_at is None:
         raise InvalidInput(
             "cannot store a ticket that was never opened (it has no created_at); "
             "create it with Ticket.open(...)"
         )
+    marks = sla_marks(ticket)
     return {
         "policy_version": ticket.policy_version,
         "external_id": ticket.external_id,
@@ -85,6 +118,13 @@ def ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "state": ticket.to_snapshot(),
+        "title": ticket.title,
+        "deadline_at": marks.deadline_at,
+        "deadline_clock": None if marks.deadline_clock is None else marks.deadline_clock.value,
+        "at_risk_at": marks.at_risk_at,
+        "stalled_at": marks.stalled_at,
+        "sla_breached": marks.breached,
+        "sla_paused": marks.paused,
     }
 
 
@@ -191,10 +231,23 @@ class SqlTicketRepository:
         for ticket in tickets_:
             ticket.version += 1
 
-    def list(self, query: TicketFilter) -> list[Ticket]:
-        statement = _LOAD
+    def board_rows(self, query: BoardQuery) -> list[TicketRow]:
         c = tickets.c
-        for column, value in (
+        statement = _equal(
+            _BOARD,
+            (c.service_line, query.service_line),
+            (c.team, query.team),
+            (c.tier, query.tier),
+            (c.customer, query.customer),
+            (c.customer_tier, query.customer_tier),
+            (c.owner, query.owner),
+        )
+        return [_row(*list(r)) for r in self._ctx.connection.execute(statement.order_by(c.id))]
+
+    def list(self, query: TicketFilter) -> list[Ticket]:
+        c = tickets.c
+        statement = _equal(
+            _LOAD,
             (c.status, query.status),
             (c.severity, query.severity),
             (c.service_line, query.service_line),
@@ -202,9 +255,7 @@ class SqlTicketRepository:
             (c.customer_tier, query.customer_tier),
             (c.owner, query.owner),
             (c.tier, query.tier),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
+        )
         if query.open_only:
             statement = statement.where(c.is_open.is_(True))
         if query.after_id is not None:
@@ -242,3 +293,57 @@ def _translate(error: IntegrityError, tickets_: Sequence[Ticket]) -> Exception:
         versions = ", ".join(sorted({t.policy_version for t in tickets_}))
         return NotFound(f"policy version {versions} is not stored; store the policy before its tickets")
     return error
+
+
+def _equal(statement: _S, *conditions: tuple[ColumnElement[Any], object | None]) -> _S:
+    """``statement`` where each column equals its value (conditions whose value is ``None`` are
+    left out: "any")."""
+    for column, value in conditions:
+        if value is not None:
+            statement = statement.where(column == value)
+    return statement
+
+
+def _row(
+    ticket_id: int,
+    version: int,
+    title: str,
+    status: str,
+    severity: str,
+    service_line: str,
+    team: str,
+    tier: str,
+    customer: str,
+    customer_tier: str,
+    owner: str | None,
+    updated_at: datetime,
+    deadline_at: datetime | None,
+    deadline_clock: str | None,
+    at_risk_at: datetime | None,
+    breached: bool,
+    paused: bool,
+    stalled_at: datetime | None,
+) -> TicketRow:
+    marks = SlaMarks(
+        deadline_at,
+        None if deadline_clock is None else ClockKind(deadline_clock),
+        at_risk_at,
+        bool(breached),
+        bool(paused),
+        stalled_at,
+    )
+    return TicketRow(
+        ticket_id,
+        version,
+        title,
+        status,
+        severity,
+        service_line,
+        team,
+        tier,
+        customer,
+        customer_tier,
+        owner,
+        updated_at,
+        marks,
+    )
