@@ -95,6 +95,11 @@ def _roles(roles: frozenset[AccountRole]) -> str:
     return ", ".join(r.value for r in sorted(roles, key=order.index))
 
 
+def allowed(role: AccountRole, action: Action) -> bool:
+    """May ``role`` attempt ``action`` at all (before any organisation or policy rule)?"""
+    return role in MATRIX[action]
+
+
 def check(
     role: AccountRole,
     action: Action,

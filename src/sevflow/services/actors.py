@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sevflow.domain.access import Action, check
+from sevflow.domain.access import Action, allowed, check
 from sevflow.domain.accounts import AccountRole, User
 from sevflow.domain.policy import Role
 
@@ -29,6 +29,11 @@ class Actor:
     @property
     def is_customer(self) -> bool:
         return self.account is AccountRole.CUSTOMER or (self.account is None and Role.CUSTOMER in self.roles)
+
+    def may(self, action: Action) -> bool:
+        """May this actor's account role attempt ``action`` (to offer it, not to allow it:
+        ``require`` and the policy's rules still decide)?"""
+        return self.account is None or allowed(self.account, action)
 
     def require(self, action: Action, *, ticket_customer: str | None = None) -> None:
         """``NotPermitted`` unless this actor's account role may do ``action`` (on a ticket of

@@ -16,6 +16,7 @@ from sevflow.domain.errors import InfrastructureError
 from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
 from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
+from sevflow.entrypoints.web import app as web
 from sevflow.services import policies
 from sevflow.services.token_cache import TokenCache
 
@@ -42,8 +43,8 @@ OpenAPI document; 400, 413 and 415 are added to every operation that takes a bod
 
 
 def create_app(container: Container) -> FastAPI:
-    """The API over ``container``'s services. The dashboard (a later part) mounts under
-    ``/dashboard``; the timer worker runs beside it (``sevflow serve``), not inside it."""
+    """The API over ``container``'s services, and the dashboard's pages (``/`` and below, see
+    ``sevflow.entrypoints.web``); the timer worker runs beside it (``sevflow serve``), not inside it."""
 
     ttl = container.token_cache_seconds()
     cache = TokenCache(ttl=ttl)
@@ -78,9 +79,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.token_cache = cache
     app.state.credential_feed = feed
-    problems.install(app)
+    problems.install(app, pages=web.error_page)
     for module, statuses in ROUTERS:
         app.include_router(module.router, responses=openapi_doc.responses(*statuses))
+    web.install(app)
     openapi_doc.document(app)
     app.add_middleware(RequestGuard, max_body_bytes=lambda: container.settings.max_body_bytes)
     return app

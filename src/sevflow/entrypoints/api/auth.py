@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from sevflow.bootstrap import Container
 from sevflow.domain.errors import NotPermitted, Unauthenticated
 from sevflow.services.accounts import authenticate_token, cached_actor
 from sevflow.services.actors import Actor
-from sevflow.services.sessions import authenticate_session, csrf_matches
+from sevflow.services.sessions import SESSION_LIFETIME, SignedIn, authenticate_session, csrf_matches
 from sevflow.services.token_cache import TokenCache
 
 SESSION_COOKIE = "sevflow_session"
@@ -112,3 +112,20 @@ async def _box(request: Request) -> Container:
 
 
 Box = Annotated[Container, Depends(_box)]
+
+
+def set_session_cookie(response: Response, signed: SignedIn, *, secure: bool) -> None:
+    """The session cookie of a sign-in: HttpOnly, SameSite=Strict, for the whole site."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.cookie,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, *, secure: bool) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure)

@@ -17,11 +17,17 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     "/api/policy": ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"),
     "/api/intake/email": ("message/rfc822",),
 }
-"""Content types accepted per path; every other path with a body takes JSON."""
+"""Content types accepted per API path; every other API path with a body takes JSON."""
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def accepted(path: str) -> tuple[str, ...]:
-    return ACCEPTS.get(path.rstrip("/") or "/", JSON)
+    """The content types a request body to ``path`` may have: the dashboard's pages (outside
+    ``/api``) take form posts."""
+    path = path.rstrip("/") or "/"
+    if path != "/api" and not path.startswith("/api/"):
+        return FORMS
+    return ACCEPTS.get(path, JSON)
 
 
 def _type_ok(content_type: str, allowed: tuple[str, ...]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -188,12 +189,33 @@ def _record_denial(request: Request, exc: NotPermitted) -> None:
         log.exception("could not record a refused action in the audit log")
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+PageRenderer = Callable[[Request, int, str, str], Response | None]
+"""``(request, status, title, detail)`` -> an HTML error page for a page request, or ``None``
+for an API request (which gets the problem+json)."""
+
+
+def install(app: FastAPI, *, pages: PageRenderer | None = None) -> None:
+    """Register the handlers that turn every error into problem+json (or, for the dashboard's
+    pages, into an HTML page made by ``pages`` from the same status, title and detail)."""
+
+    def answer(request: Request, response: Response) -> Response:
+        if pages is None or response.media_type != PROBLEM:
+            return response
+        body = orjson.loads(bytes(response.body))
+        page = pages(request, response.status_code, body["title"], body["detail"])
+        if page is None:
+            return response
+        for name, value in response.headers.items():
+            if name.lower() in ("retry-after", "allow"):
+                page.headers[name] = value
+        return page
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
-        return problem(exc.status, exc.slug, exc.title, exc.detail, instance=request.url.path, **exc.extra)
+        return answer(
+            request,
+            problem(exc.status, exc.slug, exc.title, exc.detail, instance=request.url.path, **exc.extra),
+        )
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -203,7 +225,7 @@ def install(app: FastAPI) -> None:
                 await run_in_threadpool(caller.actor)
             except (Unauthenticated, NotPermitted) as refused:
                 return await on_sevflow(request, refused)
-        return _validation(request, exc)
+        return answer(request, _validation(request, exc))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -218,22 +240,27 @@ def install(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
         # the title names the problem type (the same for every occurrence, RFC 9457); a 405
         # carries the Allow header (RFC 9110 requires it)
-        return problem(exc.status_code, slug, title, detail, instance=request.url.path, headers=headers)
+        return answer(
+            request, problem(exc.status_code, slug, title, detail, instance=request.url.path, headers=headers)
+        )
 
     async def on_sevflow(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SevflowError)
         if isinstance(exc, NotPermitted):
             await run_in_threadpool(_record_denial, request, exc)
-        return map_error(request, exc)
+        return answer(request, map_error(request, exc))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(
-            500,
-            "internal",
-            "Internal error",
-            "sevflow failed unexpectedly (a bug); it was logged; nothing you sent was half-applied",
-            instance=request.url.path,
+        return answer(
+            request,
+            problem(
+                500,
+                "internal",
+                "Internal error",
+                "sevflow failed unexpectedly (a bug); it was logged; nothing you sent was half-applied",
+                instance=request.url.path,
+            ),
         )
 
     app.add_exception_handler(ProblemError, on_problem)

@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sevflow.entrypoints.api import render
-from sevflow.entrypoints.api.auth import FORM_TYPES, SESSION_COOKIE, Box, CallerOf, container_of
+from sevflow.entrypoints.api.auth import (
+    FORM_TYPES,
+    SESSION_COOKIE,
+    Box,
+    CallerOf,
+    clear_session_cookie,
+    container_of,
+    set_session_cookie,
+)
 from sevflow.entrypoints.api.schemas import (
     NewTokenOut,
     SessionOut,
@@ -70,15 +78,7 @@ async def sign_in(request: Request, response: Response) -> dict[str, Any]:
         password=body.password,
         address=address,
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed.cookie,
-        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=box.settings.cookie_secure,
-        path="/",
-    )
+    set_session_cookie(response, signed, secure=box.settings.cookie_secure)
     assert signed.actor.account is not None
     return {
         "user": signed.actor.name,
@@ -96,9 +96,7 @@ def sign_out(request: Request, caller: CallerOf, box: Box) -> Response:
     if cookie is not None:
         sessions.sign_out(box.uow_factory(), clock=box.clock, cookie=cookie)
     response = Response(status_code=204)
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=box.settings.cookie_secure
-    )
+    clear_session_cookie(response, secure=box.settings.cookie_secure)
     return response
 
 

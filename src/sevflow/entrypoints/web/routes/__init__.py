@@ -1,0 +1,1 @@
+"""The dashboard's pages, one module per page (or group of forms)."""

@@ -1,0 +1,40 @@
+// Live countdowns: every <time class="countdown" datetime="..."> inside an element carrying the
+// server's clock (data-now) counts down once a second. The server's "now" is used rather than the
+// browser's clock, so a skewed laptop clock (or a test's fake clock) shows what the server sees.
+(function () {
+  "use strict";
+
+  function duration(seconds) {
+    var s = Math.floor(Math.abs(seconds));
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60), r = s % 60;
+    if (d) return d + "d " + h + "h";
+    if (h) return h + "h " + m + "m";
+    if (m) return m + "m " + r + "s";
+    return r + "s";
+  }
+
+  function offsetOf(el) {
+    var holder = el.closest("[data-now]");
+    if (!holder) return 0;
+    if (holder.dataset.offset === undefined) {
+      holder.dataset.offset = String(Date.parse(holder.dataset.now) - Date.now());
+    }
+    return Number(holder.dataset.offset);
+  }
+
+  function tick() {
+    var clocks = document.querySelectorAll("time.countdown");
+    for (var i = 0; i < clocks.length; i++) {
+      var el = clocks[i];
+      var left = (Date.parse(el.getAttribute("datetime")) - (Date.now() + offsetOf(el))) / 1000;
+      el.textContent = left <= 0 ? "overdue " + duration(-left) : duration(left) + " left";
+      el.classList.toggle("overdue", left <= 0);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    window.setInterval(tick, 1000);
+  });
+})();

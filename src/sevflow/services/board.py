@@ -1,0 +1,190 @@
+"""The SLA board and the queues: open tickets grouped by SLA state and severity, read from the
+stored SLA marks (``domain.sla_marks``), so thousands of tickets are grouped without loading one.
+
+Urgency orders a queue: the time left to the nearest deadline, divided by the severity's weight
+(a Sev1 with an hour left comes before a Sev3 with two), overdue tickets first, most overdue
+first; tickets with no running clock last."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sevflow.domain.access import Action
+from sevflow.domain.records import BoardQuery, TicketRow
+from sevflow.domain.severity import Severity
+from sevflow.domain.sla_marks import BoardGroup
+from sevflow.services.actors import Actor
+from sevflow.services.ports import UnitOfWork
+
+SEVERITY_WEIGHT = {Severity.SEV1: 8.0, Severity.SEV2: 4.0, Severity.SEV3: 2.0, Severity.SEV4: 1.0}
+"""How much more urgent a minute left is at each severity (see the module docstring)."""
+
+GROUP_ORDER = (BoardGroup.BREACHED, BoardGroup.AT_RISK, BoardGroup.ON_TRACK, BoardGroup.PAUSED)
+SEVERITIES = tuple(Severity)
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    row: TicketRow
+    group: BoardGroup
+    stalled: bool
+    seconds_left: float | None
+    """Wall-clock seconds to the nearest deadline (negative: overdue); ``None``: no clock runs."""
+    owner_load: int | None = None
+    """Open tickets the owner holds (queues only)."""
+
+    @property
+    def severity(self) -> Severity:
+        return Severity(self.row.severity)
+
+
+@dataclass(frozen=True)
+class BoardSection:
+    group: BoardGroup
+    count: int
+    items: tuple[BoardItem, ...]
+    """The first ones, most urgent first; ``count`` is how many there are in all."""
+
+
+@dataclass(frozen=True)
+class Board:
+    now: datetime
+    query: BoardQuery
+    total: int
+    counts: dict[tuple[Severity, BoardGroup], int]
+    sections: tuple[BoardSection, ...]
+    stalled: int
+    """How many of the board's tickets are stalled."""
+
+    def count(self, severity: Severity, group: BoardGroup) -> int:
+        return self.counts.get((severity, group), 0)
+
+
+def urgency(item: BoardItem) -> tuple[int, float, int]:
+    """Sort key: overdue first (most overdue first), then time left over the severity's weight;
+    tickets with no running clock last; ties by id."""
+    if item.seconds_left is None:
+        return (2, 0.0, item.row.id)
+    if item.seconds_left <= 0:
+        return (0, item.seconds_left, item.row.id)
+    return (1, item.seconds_left / SEVERITY_WEIGHT[item.severity], item.row.id)
+
+
+def _item(row: TicketRow, now: datetime) -> BoardItem:
+    marks = row.marks
+    left = None if marks.deadline_at is None else (marks.deadline_at - now).total_seconds()
+    return BoardItem(row, marks.group_at(now), marks.stalled(now), left)
+
+
+def _visible_query(actor: Actor, query: BoardQuery) -> BoardQuery:
+    actor.require(Action.TICKET_READ)
+    if actor.is_customer and actor.account is not None:
+        return replace(query, customer=actor.organisation or "")
+    return query
+
+
+def sla_board(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    actor: Actor,
+    query: BoardQuery,
+    shown: int = 50,
+    severity: Severity | None = None,
+) -> Board:
+    """The open tickets matching ``query`` (a customer sees their organisation's only), counted
+    per severity and group at ``now``; each group lists its ``shown`` most urgent (only those of
+    ``severity`` if given: the counts stay whole)."""
+    query = _visible_query(actor, query)
+    with uow:
+        rows = uow.tickets.board_rows(query)
+    items = [_item(row, now) for row in rows]
+    counts = Counter((i.severity, i.group) for i in items)
+    listed = [i for i in items if severity is None or i.severity is severity]
+    sections = []
+    for group in GROUP_ORDER:
+        members = sorted((i for i in listed if i.group is group), key=urgency)
+        sections.append(BoardSection(group, len(members), tuple(members[: max(0, shown)])))
+    return Board(
+        now=now,
+        query=query,
+        total=len(items),
+        counts=dict(counts),
+        sections=tuple(sections),
+        stalled=sum(1 for i in items if i.stalled),
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One service line's queue, or one team's: its open tickets by urgency, with loads."""
+
+    name: str
+    kind: str
+    """``service_line`` or ``team``."""
+    total: int
+    items: tuple[BoardItem, ...]
+    loads: dict[str, int] = field(default_factory=dict)
+    """Open tickets per owner of this queue's tickets (across all queues)."""
+
+
+def queue(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    actor: Actor,
+    service_line: str | None = None,
+    team: str | None = None,
+    shown: int = 100,
+) -> Queue:
+    """The queue of one service line or one team (exactly one of them), most urgent first, each
+    ticket with its owner's current load."""
+    if (service_line is None) == (team is None):
+        raise ValueError("a queue is one service line's or one team's: give exactly one")
+    query = _visible_query(actor, BoardQuery(service_line=service_line, team=team))
+    with uow:
+        rows = uow.tickets.board_rows(query)
+        owners = sorted({r.owner for r in rows if r.owner is not None})
+        loads = dict(uow.agents.staffing(owners).load) if owners else {}
+    items = sorted((_item(r, now) for r in rows), key=urgency)
+    shown_items = tuple(
+        replace(i, owner_load=None if i.row.owner is None else loads.get(i.row.owner, 0))
+        for i in items[: max(0, shown)]
+    )
+    return Queue(
+        name=service_line or team or "",
+        kind="service_line" if service_line is not None else "team",
+        total=len(items),
+        items=shown_items,
+        loads=loads,
+    )
+
+
+@dataclass(frozen=True)
+class BoardChoices:
+    """What a board can be filtered by, from the active policy."""
+
+    service_lines: tuple[str, ...]
+    teams: tuple[str, ...]
+    tiers: tuple[str, ...]
+    customer_tiers: tuple[str, ...]
+    people: tuple[str, ...]
+    """Everyone the policy names as a team lead or member or an owner."""
+
+
+def board_choices(uow: UnitOfWork) -> BoardChoices:
+    with uow:
+        policy = uow.policies.active()
+    lines = policy.service_lines.values()
+    teams = {team.name for line in lines for team in line.teams.values()}
+    people = {p for line in lines for team in line.teams.values() for p in (team.lead, *team.members)}
+    people |= {p for line in lines for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
+    return BoardChoices(
+        service_lines=tuple(sorted(policy.service_lines)),
+        teams=tuple(sorted(teams)),
+        tiers=policy.tiers,
+        customer_tiers=tuple(policy.customer_tiers),
+        people=tuple(sorted(people)),
+    )
