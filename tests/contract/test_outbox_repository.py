@@ -63,3 +63,21 @@ def test_pending_is_oldest_first_with_times_in_utc(uow_factory: UnitOfWorkFactor
         (2, datetime(2026, 3, 2, 9, 31, tzinfo=UTC)),
     ]
     assert pending[0].created_at.tzinfo is UTC
+
+
+def test_a_tickets_notifications_are_read_back_in_the_order_queued_and_no_other_tickets(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    add_ticket(uow_factory, policy)
+    add_ticket(uow_factory, policy)
+    with uow_factory() as uow:
+        uow.outbox.add(2, 1, INFO, now=T0)
+        uow.outbox.add(1, 3, PAGE, now=T0)
+        uow.outbox.add(1, 2, INFO, now=T0 + timedelta(minutes=1))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.for_ticket(1) == [
+            OutboxMessage(2, 1, 3, "1:3:0", PAGE, T0, "pending"),
+            OutboxMessage(3, 1, 2, "1:2:0", INFO, T0 + timedelta(minutes=1), "pending"),
+        ]
+        assert uow.outbox.for_ticket(3) == []

@@ -192,6 +192,10 @@ class OutboxRepository(Protocol):
 
     def pending(self, limit: int) -> list[OutboxMessage]: ...
 
+    def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
+        """Every notification queued for the ticket (delivered or not), in the order queued."""
+        ...
+
 
 class AgentRepository(Protocol):
     def staffing(self, agents: Iterable[str]) -> Staffing:

@@ -20,7 +20,7 @@ from sevflow.domain.sla_marks import AT_RISK_PERCENT, SlaState, sla_marks
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
 from sevflow.services.changes import staffing_for
-from sevflow.services.ports import StoredEvent, TicketFilter, UnitOfWork
+from sevflow.services.ports import OutboxMessage, StoredEvent, TicketFilter, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class TicketView:
     projection: tuple[Step, ...]
     """What the engine would record if nobody acted (same ``run_due`` as the worker)."""
     now: datetime
+    notifications: tuple[OutboxMessage, ...] = ()
+    """The notifications queued about the ticket (``with_notifications``; staff only)."""
 
 
 def clock_views(ticket: Ticket, now: datetime) -> tuple[ClockView, ...]:
@@ -116,7 +118,13 @@ def visible_to(actor: Actor | None, events: list[StoredEvent]) -> list[StoredEve
 
 
 def show_ticket(
-    uow: UnitOfWork, *, now: datetime, ticket_id: int, actor: Actor | None = None, project_ahead: bool = True
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    ticket_id: int,
+    actor: Actor | None = None,
+    project_ahead: bool = True,
+    with_notifications: bool = False,
 ) -> TicketView:
     """The ticket, its clocks at ``now``, its audit trail, what falls due next, and (with
     ``project_ahead``; customers never) what the engine would do if nobody acted — both computed
@@ -128,8 +136,12 @@ def show_ticket(
         events = visible_to(actor, uow.events.for_ticket(ticket_id))
         project_ahead = project_ahead and not (actor is not None and actor.is_customer)
         staffing = staffing_for(uow, ticket.policy, ticket.service_line) if project_ahead else None
+        staff = actor is None or not actor.is_customer
+        notified = tuple(uow.outbox.for_ticket(ticket_id)) if with_notifications and staff else ()
     steps = tuple(project(ticket, now, staffing=staffing)) if staffing is not None else ()
-    return TicketView(ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), steps, now)
+    return TicketView(
+        ticket, clock_views(ticket, now), tuple(events), decide(ticket, now), steps, now, notified
+    )
 
 
 def ticket_trail(

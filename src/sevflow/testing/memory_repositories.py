@@ -424,6 +424,10 @@ class MemoryOutbox(_Repository):
         rows.sort(key=lambda r: (r.next_attempt_at, r.id))
         return [_message(r) for r in rows[: max(0, limit)]]
 
+    def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
+        rows = [r for r in (*self._store.outbox.values(), *self._w.outbox) if r.ticket_id == ticket_id]
+        return [_message(r) for r in sorted(rows, key=lambda r: r.id)]
+
 
 def _payload(n: Notification) -> dict[str, Any]:
     return {

@@ -50,6 +50,12 @@ _PENDING = (
     .limit(bindparam("limit"))
 )
 
+_OF_TICKET = (
+    select(_O.id, _O.ticket_id, _O.event_seq, _O.idempotency_key, _O.payload, _O.created_at, _O.status)
+    .where(_O.ticket_id == bindparam("ticket_id"))
+    .order_by(_O.id)
+)
+
 _CHUNK = 300  # (ticket, seq) pairs per IN (...) list
 _NEVER = 1 << 62
 
@@ -129,19 +135,10 @@ class SqlOutboxRepository:
         self._ctx.outbox_next.update(next_n)
 
     def pending(self, limit: int) -> list[OutboxMessage]:
-        rows = self._ctx.connection.execute(_PENDING, {"limit": max(0, limit)})
-        return [
-            OutboxMessage(
-                id=r.id,
-                ticket_id=r.ticket_id,
-                event_seq=r.event_seq,
-                idempotency_key=r.idempotency_key,
-                notification=notification_of(r.payload),
-                created_at=r.created_at,
-                status=r.status,
-            )
-            for r in rows
-        ]
+        return _messages(self._ctx.connection.execute(_PENDING, {"limit": max(0, limit)}))
+
+    def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
+        return _messages(self._ctx.connection.execute(_OF_TICKET, {"ticket_id": ticket_id}))
 
     def _numbering(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """The next ``n`` per ``(ticket, event seq)``. Events this transaction appended, and
@@ -166,3 +163,18 @@ class SqlOutboxRepository:
             ):
                 result[ticket_id, event_seq] = count
         return result
+
+
+def _messages(rows: Any) -> list[OutboxMessage]:
+    return [
+        OutboxMessage(
+            id=r.id,
+            ticket_id=r.ticket_id,
+            event_seq=r.event_seq,
+            idempotency_key=r.idempotency_key,
+            notification=notification_of(r.payload),
+            created_at=r.created_at,
+            status=r.status,
+        )
+        for r in rows
+    ]
