@@ -18,6 +18,7 @@ def row_of(ticket: Ticket) -> TicketRow:
     return TicketRow(
         ticket.id,
         ticket.version,
+        ticket.policy_version,
         ticket.title,
         ticket.status.value,
         ticket.severity.value,

@@ -27,6 +27,8 @@ MARK_COLUMNS = (
     tickets.c.stalled_at,
     tickets.c.sla_breached,
     tickets.c.sla_paused,
+    tickets.c.gate,
+    tickets.c.gate_due_at,
 )
 
 
@@ -50,14 +52,14 @@ def expected_marks(world: World, ids: list[int]) -> list[tuple[Any, ...]]:
         ticket = world.ticket(tid)
         m = sla_marks(ticket)
         clock = None if m.deadline_clock is None else m.deadline_clock.value
-        rows.append(
-            (tid, ticket.title, m.deadline_at, clock, m.at_risk_at, m.stalled_at, m.breached, m.paused)
-        )
+        head = (tid, ticket.title, m.deadline_at, clock, m.at_risk_at, m.stalled_at)
+        rows.append((*head, m.breached, m.paused, m.gate, m.gate_due_at))
     return rows
 
 
 def a_few_tickets(world: World) -> list[int]:
-    """An open Sev2, one waiting on the customer, one with a breach, one resolved."""
+    """An open Sev2, one waiting on the customer, one with a breach, one resolved, a Sev1 whose
+    gate waits for a decision."""
     running = world.open("Checkout down for EU cards", services=("checkout",), accept=True)
     waiting = world.open("Refund totals look wrong", accept=True)
     breached = world.open("Invoice PDF shows the wrong VAT")
@@ -80,7 +82,8 @@ def a_few_tickets(world: World) -> list[int]:
         world.uow_factory(), clock=world.clock, actor=actor("lena"), ticket_id=done, status=Status.RESOLVED
     )
     world.run_until(T0 + timedelta(hours=5))
-    return [running, waiting, breached, done]
+    gated = world.open("Data loss in the refunds ledger")
+    return [running, waiting, breached, done, gated]
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
@@ -96,7 +99,8 @@ def test_every_save_writes_the_marks_and_the_migration_fills_them_in_again(
         expected = expected_marks(world, ids)
         assert stored_marks(engine) == expected
         # nobody answered the Sev2 (30 minutes) or the VAT ticket (Sev3, 2 hours) in 5 hours
-        assert [row[6] for row in expected] == [True, False, True, False]
+        assert [row[6] for row in expected] == [True, False, True, False, False]
+        assert expected[4][8:] == ("sev1-confirmation", T0 + timedelta(hours=5, minutes=15))
         assert expected[1][7] is True  # waiting on the customer: paused
 
         downgrade_to(engine, "0002")  # drops the columns ...

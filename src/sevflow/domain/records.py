@@ -62,6 +62,7 @@ class TicketRow:
 
     id: int
     version: int
+    policy_version: str
     title: str
     status: str
     severity: str

@@ -53,7 +53,8 @@ class SlaMarks:
     ``AT_RISK_PERCENT``. ``breached``: a clock of the ticket already recorded a breach (it
     stays breached). ``paused``: a clock is paused and none runs. ``stalled_at``: when the next
     status update falls overdue or the ticket has been at its tier beyond the policy's shortest
-    time-at-tier limit, whichever comes first. Instants are aware UTC; ``None``: never, as
+    time-at-tier limit, whichever comes first. ``gate``: the decision gate waiting for a
+    decision, to be decided by ``gate_due_at``. Instants are aware UTC; ``None``: never, as
     things stand."""
 
     deadline_at: datetime | None = None
@@ -62,6 +63,8 @@ class SlaMarks:
     breached: bool = False
     paused: bool = False
     stalled_at: datetime | None = None
+    gate: str | None = None
+    gate_due_at: datetime | None = None
 
     def state_at(self, now: datetime) -> SlaState:
         """The ticket's SLA state at ``now`` (as ``sla_state`` computes it from the clocks)."""
@@ -113,6 +116,8 @@ def sla_marks(ticket: Ticket) -> SlaMarks:
         breached=breached,
         paused=paused and not running,
         stalled_at=_stalled_at(ticket),
+        gate=None if ticket.gate is None else ticket.gate.name,
+        gate_due_at=None if ticket.gate is None else ticket.gate.due_at,
     )
 
 

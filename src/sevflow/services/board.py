@@ -188,3 +188,41 @@ def board_choices(uow: UnitOfWork) -> BoardChoices:
         customer_tiers=tuple(policy.customer_tiers),
         people=tuple(sorted(people)),
     )
+
+
+@dataclass(frozen=True)
+class PendingGate:
+    """A decision gate waiting for a decision, and whether the one asking may decide it."""
+
+    item: BoardItem
+    gate: str
+    due_at: datetime
+    seconds_left: float
+    approvers: tuple[str, ...]
+    may_decide: bool
+    """The actor holds one of the gate's approver roles and does not own the ticket."""
+
+
+def pending_gates(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[PendingGate]:
+    """Every open ticket's pending decision gate, the soonest due first (the approvals inbox)."""
+    actor.require(Action.TICKET_GATE)
+    with uow:
+        rows = [r for r in uow.tickets.board_rows(BoardQuery()) if r.marks.gate is not None]
+        policies = {v: uow.policies.get(v) for v in {r.policy_version for r in rows}}
+    found = []
+    for row in rows:
+        assert row.marks.gate is not None
+        assert row.marks.gate_due_at is not None
+        gate = next((g for g in policies[row.policy_version].gates if g.name == row.marks.gate), None)
+        approvers = () if gate is None else gate.approver_roles
+        found.append(
+            PendingGate(
+                item=_item(row, now),
+                gate=row.marks.gate,
+                due_at=row.marks.gate_due_at,
+                seconds_left=(row.marks.gate_due_at - now).total_seconds(),
+                approvers=tuple(r.value for r in approvers),
+                may_decide=bool(set(approvers) & actor.roles) and row.owner != actor.name,
+            )
+        )
+    return sorted(found, key=lambda g: (g.due_at, g.item.row.id))

@@ -212,6 +212,7 @@ class MemoryTickets(_Repository):
                 records.TicketRow(
                     ticket_id,
                     t.version,
+                    t.policy_version,
                     t.title,
                     t.status.value,
                     t.severity.value,

@@ -87,6 +87,8 @@ tickets = Table(
     Column("stalled_at", UTCDateTime, nullable=True),
     Column("sla_breached", Boolean, nullable=False, server_default=false()),
     Column("sla_paused", Boolean, nullable=False, server_default=false()),
+    Column("gate", Text, nullable=True),
+    Column("gate_due_at", UTCDateTime, nullable=True),
     Index(
         "uq_tickets_external_id",
         "external_id",

@@ -61,6 +61,8 @@ _SAVED = (
     "stalled_at",
     "sla_breached",
     "sla_paused",
+    "gate",
+    "gate_due_at",
 )
 _SAVE_MANY = BulkUpdate(tickets, ["id"], _SAVED, version="version")
 _INSERTED = ("version", *_SAVED)
@@ -72,6 +74,7 @@ _BY_EXTERNAL_ID = select(tickets.c.external_id, tickets.c.id).where(
 _BOARD = select(
     tickets.c.id,
     tickets.c.version,
+    tickets.c.policy_version,
     tickets.c.title,
     tickets.c.status,
     tickets.c.severity,
@@ -88,6 +91,8 @@ _BOARD = select(
     tickets.c.sla_breached,
     tickets.c.sla_paused,
     tickets.c.stalled_at,
+    tickets.c.gate,
+    tickets.c.gate_due_at,
 ).where(tickets.c.is_open.is_(True))
 _CHUNK = 500  # ids per IN (...) list
 _S = TypeVar("_S", bound=Select[Any])
@@ -125,6 +130,8 @@ def ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "stalled_at": marks.stalled_at,
         "sla_breached": marks.breached,
         "sla_paused": marks.paused,
+        "gate": marks.gate,
+        "gate_due_at": marks.gate_due_at,
     }
 
 
@@ -307,6 +314,7 @@ def _equal(statement: _S, *conditions: tuple[ColumnElement[Any], object | None])
 def _row(
     ticket_id: int,
     version: int,
+    policy_version: str,
     title: str,
     status: str,
     severity: str,
@@ -323,6 +331,8 @@ def _row(
     breached: bool,
     paused: bool,
     stalled_at: datetime | None,
+    gate: str | None,
+    gate_due_at: datetime | None,
 ) -> TicketRow:
     marks = SlaMarks(
         deadline_at,
@@ -331,10 +341,13 @@ def _row(
         bool(breached),
         bool(paused),
         stalled_at,
+        gate,
+        gate_due_at,
     )
     return TicketRow(
         ticket_id,
         version,
+        policy_version,
         title,
         status,
         severity,

@@ -69,8 +69,16 @@ def offers(actor: Actor, ticket: Ticket) -> dict[str, bool]:
         and actor.may(Action.TICKET_TAKE)
         and ticket.owner != actor.name
         and not actor.is_customer,
-        "gate": is_open and actor.may(Action.TICKET_GATE) and ticket.gate is not None,
+        "gate": is_open and actor.may(Action.TICKET_GATE) and may_decide_gate(actor, ticket),
     }
+
+
+def may_decide_gate(actor: Actor, ticket: Ticket) -> bool:
+    """A gate waits, ``actor`` holds one of its approver roles and does not own the ticket."""
+    if ticket.gate is None or ticket.owner == actor.name:
+        return False
+    gate = next((g for g in ticket.policy.gates if g.name == ticket.gate.name), None)
+    return gate is not None and bool(set(gate.approver_roles) & actor.roles)
 
 
 def render_ticket(

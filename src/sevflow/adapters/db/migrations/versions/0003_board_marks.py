@@ -1,4 +1,5 @@
-"""The board's read model on tickets: the title and the SLA marks (``domain.sla_marks``), and an
+"""The board's read model on tickets: the title, the SLA marks and the pending gate
+(``domain.sla_marks``), and an
 index to list open tickets by their nearest deadline. Existing tickets are filled in from their
 snapshots, under the policy version each was opened with.
 
@@ -37,6 +38,8 @@ def upgrade() -> None:
         "tickets", sa.Column("sla_breached", sa.Boolean(), nullable=False, server_default=sa.false())
     )
     op.add_column("tickets", sa.Column("sla_paused", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("tickets", sa.Column("gate", sa.Text(), nullable=True))
+    op.add_column("tickets", sa.Column("gate_due_at", UTCDateTime(), nullable=True))
     op.create_index("ix_tickets_is_open_deadline_at", "tickets", ["is_open", "deadline_at"])
     _fill_in(op.get_bind())
 
@@ -59,6 +62,8 @@ def _fill_in(conn: sa.Connection) -> None:
         sa.column("stalled_at", UTCDateTime),
         sa.column("sla_breached", sa.Boolean),
         sa.column("sla_paused", sa.Boolean),
+        sa.column("gate", sa.Text),
+        sa.column("gate_due_at", UTCDateTime),
     )
     policies = sa.table("policies", sa.column("version", sa.String), sa.column("source_text", sa.Text))
     loaded: dict[str, Any] = {}
@@ -73,6 +78,8 @@ def _fill_in(conn: sa.Connection) -> None:
             stalled_at=sa.bindparam("stalled_at"),
             sla_breached=sa.bindparam("sla_breached"),
             sla_paused=sa.bindparam("sla_paused"),
+            gate=sa.bindparam("gate"),
+            gate_due_at=sa.bindparam("gate_due_at"),
         )
     )
     last = 0
@@ -105,13 +112,25 @@ def _fill_in(conn: sa.Connection) -> None:
                     "stalled_at": marks.stalled_at,
                     "sla_breached": marks.breached,
                     "sla_paused": marks.paused,
+                    "gate": marks.gate,
+                    "gate_due_at": marks.gate_due_at,
                 }
             )
         conn.execute(update, params)
         last = rows[-1][0]
 
 
-_ADDED = ("sla_paused", "sla_breached", "stalled_at", "at_risk_at", "deadline_clock", "deadline_at", "title")
+_ADDED = (
+    "gate_due_at",
+    "gate",
+    "sla_paused",
+    "sla_breached",
+    "stalled_at",
+    "at_risk_at",
+    "deadline_clock",
+    "deadline_at",
+    "title",
+)
 
 
 def downgrade() -> None:
