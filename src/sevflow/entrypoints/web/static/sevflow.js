@@ -27,7 +27,8 @@
     var clocks = document.querySelectorAll("time.countdown");
     for (var i = 0; i < clocks.length; i++) {
       var el = clocks[i];
-      var left = (Date.parse(el.getAttribute("datetime")) - (Date.now() + offsetOf(el))) / 1000;
+      var offset = offsetOf(el); // first: it may read the browser's clock itself
+      var left = (Date.parse(el.getAttribute("datetime")) - (Date.now() + offset)) / 1000;
       el.textContent = left <= 0 ? "overdue " + duration(-left) : duration(left) + " left";
       el.classList.toggle("overdue", left <= 0);
     }
