@@ -226,3 +226,44 @@ def pending_gates(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[Pendi
             )
         )
     return sorted(found, key=lambda g: (g.due_at, g.item.row.id))
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    name: str
+    kind: str
+    """``service_line`` or ``team``."""
+    open: int
+    breached: int
+    at_risk: int
+    stalled: int
+
+
+def queue_overview(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[QueueSummary]:
+    """Every service line's and team's queue with its counts at ``now`` (lines first, by name;
+    every line and team of the active policy, empty ones too)."""
+    query = _visible_query(actor, BoardQuery())
+    with uow:
+        policy = uow.policies.active()
+        rows = uow.tickets.board_rows(query)
+    items = [_item(r, now) for r in rows]
+    lines = sorted(policy.service_lines)
+    teams = sorted({t.name for line in policy.service_lines.values() for t in line.teams.values()})
+    summaries = []
+    for kind, names in (("service_line", lines), ("team", teams)):
+        for name in names:
+            mine = [
+                i for i in items if (i.row.service_line if kind == "service_line" else i.row.team) == name
+            ]
+            groups = Counter(i.group for i in mine)
+            summaries.append(
+                QueueSummary(
+                    name,
+                    kind,
+                    len(mine),
+                    groups[BoardGroup.BREACHED],
+                    groups[BoardGroup.AT_RISK],
+                    sum(1 for i in mine if i.stalled),
+                )
+            )
+    return summaries
