@@ -277,6 +277,14 @@ def open_in_batches(
     return time.perf_counter() - started
 
 
+_COPIED = (
+    "status, is_open, severity, service_line, customer, customer_tier, owner, tier, team, created_at, "
+    "updated_at, state, title, deadline_at, deadline_clock, at_risk_at, stalled_at, sla_breached, sla_paused, "
+    "gate, gate_due_at"
+)
+"""Ticket columns a copy takes as they are (all but the id, version, policy and external id)."""
+
+
 def multiply_backlog(engine: Engine, copies: int) -> None:
     """Make ``copies`` extra copies of every ticket now stored, with their events, timers and
     outbox rows, by ``INSERT ... SELECT`` (ids shifted by multiples of the current maximum,
@@ -300,11 +308,10 @@ def multiply_backlog(engine: Engine, copies: int) -> None:
         params = {"block": block, "outbox_block": outbox_block}
         conn.execute(
             text(
-                "INSERT INTO tickets (id, version, policy_version, external_id, status, is_open, severity, "
-                "service_line, customer, customer_tier, owner, tier, team, created_at, updated_at, state) "
-                "SELECT t.id + k.n * :block, t.version, t.policy_version, NULL, t.status, t.is_open, t.severity, "
-                "t.service_line, t.customer, t.customer_tier, t.owner, t.tier, t.team, t.created_at, "
-                f"t.updated_at, t.state FROM tickets t CROSS JOIN {copies_sql} WHERE t.id <= :block"
+                f"INSERT INTO tickets (id, version, policy_version, external_id, {_COPIED}) "
+                "SELECT t.id + k.n * :block, t.version, t.policy_version, NULL, "
+                + ", ".join(f"t.{c}" for c in _COPIED.split(", "))
+                + f" FROM tickets t CROSS JOIN {copies_sql} WHERE t.id <= :block"
             ),
             params,
         )

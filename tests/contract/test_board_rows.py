@@ -4,7 +4,7 @@ in id order, on every store."""
 from __future__ import annotations
 
 from sevflow.domain.policy import Policy
-from sevflow.domain.records import BoardQuery, TicketRow
+from sevflow.domain.records import BoardQuery, MarkRow, TicketRow
 from sevflow.domain.sla_marks import sla_marks
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
@@ -50,3 +50,25 @@ def test_board_rows_are_the_open_tickets_with_their_listed_fields_and_marks(
         assert uow.tickets.board_rows(BoardQuery(customer="Initech", team=other.team)) == [row_of(other)]
         assert uow.tickets.board_rows(BoardQuery(owner="nobody")) == []
         assert uow.tickets.board_rows(BoardQuery(tier="L3")) == []
+
+
+def test_board_marks_are_the_grouping_fields_of_the_same_rows_and_rows_by_id_reads_the_shown_ones(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    first = add_ticket(uow_factory, policy)
+    other = add_ticket(uow_factory, policy, title="Export slow", service_line="platform", customer="Initech")
+    with uow_factory() as uow:
+        expected = [
+            MarkRow(r.id, r.severity, m.deadline_at, m.at_risk_at, m.breached, m.paused, m.stalled_at)
+            for r in (row_of(first), row_of(other))
+            for m in (r.marks,)
+        ]
+        assert uow.tickets.board_marks(BoardQuery()) == expected
+        assert (
+            uow.tickets.board_marks(BoardQuery(service_line="platform", customer="Initech")) == expected[1:]
+        )
+        assert uow.tickets.board_marks(BoardQuery(owner="nobody")) == []
+        assert first.id is not None
+        assert other.id is not None
+        assert uow.tickets.rows_by_id([other.id, 999, first.id]) == [row_of(other), row_of(first)]
+        assert uow.tickets.rows_by_id([]) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
@@ -74,6 +75,19 @@ class TicketRow:
     owner: str | None
     updated_at: datetime
     marks: SlaMarks
+
+
+class MarkRow(NamedTuple):
+    """An open ticket as the board groups it: the fields of its SLA marks that decide its group
+    and urgency, nothing else (a board reads thousands)."""
+
+    id: int
+    severity: str
+    deadline_at: datetime | None
+    at_risk_at: datetime | None
+    breached: bool
+    paused: bool
+    stalled_at: datetime | None
 
 
 @dataclass(frozen=True)

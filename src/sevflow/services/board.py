@@ -14,7 +14,7 @@ from datetime import datetime
 from sevflow.domain.access import Action
 from sevflow.domain.records import BoardQuery, TicketRow
 from sevflow.domain.severity import Severity
-from sevflow.domain.sla_marks import BoardGroup
+from sevflow.domain.sla_marks import BoardGroup, group_of
 from sevflow.services.actors import Actor
 from sevflow.services.ports import UnitOfWork
 
@@ -65,11 +65,15 @@ class Board:
 def urgency(item: BoardItem) -> tuple[int, float, int]:
     """Sort key: overdue first (most overdue first), then time left over the severity's weight;
     tickets with no running clock last; ties by id."""
-    if item.seconds_left is None:
-        return (2, 0.0, item.row.id)
-    if item.seconds_left <= 0:
-        return (0, item.seconds_left, item.row.id)
-    return (1, item.seconds_left / SEVERITY_WEIGHT[item.severity], item.row.id)
+    return _urgency(item.seconds_left, item.severity, item.row.id)
+
+
+def _urgency(seconds_left: float | None, severity: Severity, ticket_id: int) -> tuple[int, float, int]:
+    if seconds_left is None:
+        return (2, 0.0, ticket_id)
+    if seconds_left <= 0:
+        return (0, seconds_left, ticket_id)
+    return (1, seconds_left / SEVERITY_WEIGHT[severity], ticket_id)
 
 
 def _item(row: TicketRow, now: datetime) -> BoardItem:
@@ -96,24 +100,35 @@ def sla_board(
 ) -> Board:
     """The open tickets matching ``query`` (a customer sees their organisation's only), counted
     per severity and group at ``now``; each group lists its ``shown`` most urgent (only those of
-    ``severity`` if given: the counts stay whole)."""
+    ``severity`` if given: the counts stay whole). Every ticket is grouped from its marks alone;
+    only the listed ones are read whole."""
     query = _visible_query(actor, query)
+    counts: Counter[tuple[Severity, BoardGroup]] = Counter()
+    members: dict[BoardGroup, list[tuple[tuple[int, float, int], int]]] = {g: [] for g in GROUP_ORDER}
+    stalled = 0
     with uow:
-        rows = uow.tickets.board_rows(query)
-    items = [_item(row, now) for row in rows]
-    counts = Counter((i.severity, i.group) for i in items)
-    listed = [i for i in items if severity is None or i.severity is severity]
-    sections = []
-    for group in GROUP_ORDER:
-        members = sorted((i for i in listed if i.group is group), key=urgency)
-        sections.append(BoardSection(group, len(members), tuple(members[: max(0, shown)])))
+        for m in uow.tickets.board_marks(query):
+            sev = Severity(m.severity)
+            group = group_of(m.breached, m.deadline_at, m.at_risk_at, m.paused, now)
+            counts[sev, group] += 1
+            if m.stalled_at is not None and m.stalled_at <= now:
+                stalled += 1
+            if severity is None or sev is severity:
+                left = None if m.deadline_at is None else (m.deadline_at - now).total_seconds()
+                members[group].append((_urgency(left, sev, m.id), m.id))
+        listed = {g: [i for _, i in sorted(ms)[: max(0, shown)]] for g, ms in members.items()}
+        rows = {r.id: r for r in uow.tickets.rows_by_id([i for ids in listed.values() for i in ids])}
+    sections = tuple(
+        BoardSection(g, len(members[g]), tuple(_item(rows[i], now) for i in listed[g] if i in rows))
+        for g in GROUP_ORDER
+    )
     return Board(
         now=now,
         query=query,
-        total=len(items),
+        total=sum(counts.values()),
         counts=dict(counts),
-        sections=tuple(sections),
-        stalled=sum(1 for i in items if i.stalled),
+        sections=sections,
+        stalled=stalled,
     )
 
 

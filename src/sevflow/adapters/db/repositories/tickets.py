@@ -21,7 +21,7 @@ from sevflow.adapters.db.repositories.policies import SqlPolicyRepository
 from sevflow.adapters.db.tables import tickets
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.policy import ClockKind
-from sevflow.domain.records import BoardQuery, TicketFilter, TicketRow
+from sevflow.domain.records import BoardQuery, MarkRow, TicketFilter, TicketRow
 from sevflow.domain.sla_marks import SlaMarks, sla_marks
 from sevflow.domain.tickets import Ticket
 
@@ -94,6 +94,18 @@ _BOARD = select(
     tickets.c.gate,
     tickets.c.gate_due_at,
 ).where(tickets.c.is_open.is_(True))
+_BOARD_FILTERS = ("service_line", "team", "tier", "customer", "customer_tier", "owner")
+_MARK_COLUMNS = (
+    tickets.c.id,
+    tickets.c.severity,
+    tickets.c.deadline_at,
+    tickets.c.at_risk_at,
+    tickets.c.sla_breached,
+    tickets.c.sla_paused,
+    tickets.c.stalled_at,
+)
+_MARKS: dict[tuple[str, ...], DriverQuery] = {}
+"""One prepared statement per combination of filters given (compiled when first used)."""
 _CHUNK = 500  # ids per IN (...) list
 _S = TypeVar("_S", bound=Select[Any])
 _COUNT_OPEN = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
@@ -237,6 +249,30 @@ class SqlTicketRepository:
             return
         for ticket in tickets_:
             ticket.version += 1
+
+    def board_marks(self, query: BoardQuery) -> list[MarkRow]:
+        wanted = tuple(name for name in _BOARD_FILTERS if getattr(query, name) is not None)
+        statement = _MARKS.get(wanted)
+        if statement is None:
+            c = tickets.c
+            where = [c.is_open.is_(True), *(c[name] == bindparam(name) for name in wanted)]
+            statement = _MARKS[wanted] = DriverQuery(select(*_MARK_COLUMNS).where(*where).order_by(c.id))
+        rows = statement.rows(self._ctx, {name: getattr(query, name) for name in wanted})
+        return [MarkRow(*row) for row in rows]
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[TicketRow]:
+        if not ids:
+            return []
+        found: dict[int, TicketRow] = {}
+        conn = self._ctx.connection
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for r in conn.execute(
+                _BOARD.where(tickets.c.id.in_(bindparam("ids", expanding=True))), {"ids": chunk}
+            ):
+                found[r[0]] = _row(*list(r))
+        return [found[i] for i in ids if i in found]
 
     def board_rows(self, query: BoardQuery) -> list[TicketRow]:
         c = tickets.c
