@@ -10,13 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from sevflow.adapters.clock import ShiftedClock
 from sevflow.bootstrap import build_container
 from sevflow.config import Settings
 from sevflow.domain.events import EventKind
 from sevflow.entrypoints.cli import render
 from sevflow.entrypoints.cli.runtime import cli_errors, out
+from sevflow.entrypoints.cli.serve_cmd import run_server
 from sevflow.policy.loader import load_policy_text
 from sevflow.policy.starter import starter_policy_text
+from sevflow.services import accounts
+from sevflow.services.actors import Actor
 from sevflow.services.policies import activate_policy
 from sevflow.simulation.demo import DemoReport, DemoScenario, Happening
 from sevflow.testing import FakeClock
@@ -34,6 +38,15 @@ def demo(
     ),
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: the starter policy).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Only print the summary.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the dashboard over the demo's tickets, its clock running on in real time "
+            "from where the simulated days ended (sign in as demo, password sevflow-demo).",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --serve (on 127.0.0.1).")] = 8000,
 ) -> None:
     """Seed a few hundred tickets over several service lines, tiers and severities on a fresh
     embedded database, then run the real timer engine on an accelerated clock, printing
@@ -70,6 +83,42 @@ def demo(
         f"{days} simulated days in {elapsed:.1f} s (×{span / max(elapsed, 1e-9):,.0f}). "
         f"Inspect it: SEVFLOW_DATABASE_URL=sqlite:///{database} sevflow ticket list --open"
     )
+    if serve:
+        serve_demo(database, DEMO_START + timedelta(days=days), port=port)
+
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "sevflow-demo"  # a local demo on 127.0.0.1 only; passwords need 12 characters
+
+
+def serve_demo(database: Path, resume_at: datetime, *, port: int) -> None:
+    """The dashboard over the demo database on 127.0.0.1 only, the timer worker running, the
+    clock carrying on from ``resume_at``; a lead (and incident commander) ``demo`` to sign in
+    with (password ``DEMO_PASSWORD``)."""
+    box = build_container(
+        Settings(database_url=f"sqlite:///{database}", cookie_secure=False), clock=ShiftedClock(resume_at)
+    )
+    try:
+        with box.read_uow_factory() as uow:
+            known = uow.users.find(DEMO_USER) is not None
+        if not known:
+            accounts.create_user(
+                box.uow_factory(),
+                clock=box.clock,
+                hasher=box.hasher,
+                actor=Actor("demo-setup"),
+                name=DEMO_USER,
+                role="lead",
+                duties=["incident_commander"],
+                password=DEMO_PASSWORD,
+            )
+        out.print(
+            f"Sign in at http://127.0.0.1:{port}/ as [bold]{DEMO_USER}[/], password [bold]{DEMO_PASSWORD}[/]; Ctrl-C stops.",
+            markup=True,
+        )
+        run_server(box, host="127.0.0.1", port=port, worker=True, log_level="warning")
+    finally:
+        box.close()
 
 
 def summary_table(report: DemoReport) -> Table:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from sevflow.bootstrap import Container
 from sevflow.entrypoints.api.app import create_app
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
 from sevflow.entrypoints.worker import run_worker
@@ -34,32 +35,40 @@ def serve(
     `sevflow worker` apart). --workers N runs N API processes sharing the port, all on the
     settings of this one (SEVFLOW_* environment variables)."""
     with container() as box:
-        stop = threading.Event()
-        worker: threading.Thread | None = None
-        if not no_worker:
-            worker = threading.Thread(
-                target=run_worker, args=(box,), kwargs={"stop": stop}, name="sevflow-worker", daemon=True
-            )
-            worker.start()
-        where = box.engine.url.render_as_string(hide_password=True)
-        out.print(
-            f"sevflow API on http://{host}:{port} (docs at /docs) over {where}"
-            + ("" if no_worker else ", timer worker running")
+        run_server(box, host=host, port=port, worker=not no_worker, log_level=log_level, workers=workers)
+
+
+def run_server(
+    box: Container, *, host: str, port: int, worker: bool, log_level: str, workers: int = 1
+) -> None:
+    """Serve the API and the dashboard over ``box`` until interrupted, with the timer worker in a
+    thread beside them if ``worker``."""
+    stop = threading.Event()
+    thread: threading.Thread | None = None
+    if worker:
+        thread = threading.Thread(
+            target=run_worker, args=(box,), kwargs={"stop": stop}, name="sevflow-worker", daemon=True
         )
-        try:
-            if workers == 1:
-                uvicorn.run(create_app(box), host=host, port=port, log_level=log_level, access_log=False)
-            else:
-                uvicorn.run(
-                    "sevflow.entrypoints.api.asgi:app_from_environment",
-                    factory=True,
-                    workers=workers,
-                    host=host,
-                    port=port,
-                    log_level=log_level,
-                    access_log=False,
-                )
-        finally:
-            stop.set()
-            if worker is not None:
-                worker.join(timeout=10)
+        thread.start()
+    where = box.engine.url.render_as_string(hide_password=True)
+    out.print(
+        f"sevflow on http://{host}:{port} (the dashboard at /, the API's docs at /docs) over {where}"
+        + (", timer worker running" if worker else "")
+    )
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(box), host=host, port=port, log_level=log_level, access_log=False)
+        else:
+            uvicorn.run(
+                "sevflow.entrypoints.api.asgi:app_from_environment",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,
+            )
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
