@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sevflow.domain.status import Status
 from sevflow.services import accounts
+from sevflow.services import tickets as service
+from sevflow.services.actors import Actor
 from tests.api.world import OPERATOR, PASSWORD
 from tests.e2e.conftest import LiveSite, screenshot
 
@@ -37,8 +40,15 @@ def test_a_lead_escalates_a_breached_ticket_and_approves_a_gate_and_a_viewer_onl
         password=PASSWORD,
     )
     breached = world.open_ticket(title="Checkout down for all EU customers", services=["checkout"])["id"]
-    world.open_ticket(title="Refund totals look wrong")
-    world.clock.advance(minutes=31)  # the Sev2's 30-minute first response has passed
+    answered = world.open_ticket(title="Refund totals look wrong")["id"]
+    world.clock.advance(minutes=31)
+    lena = Actor("lena")
+    service.add_comment(
+        world.box.uow_factory(), clock=world.clock, actor=lena, ticket_id=answered, body="Fixed"
+    )
+    service.change_status(
+        world.box.uow_factory(), clock=world.clock, actor=lena, ticket_id=answered, status=Status.RESOLVED
+    )  # the Sev2's 30-minute first response has passed
     gated = world.open_ticket(title="Data loss in the refunds ledger")["id"]  # Sev1: gate opens
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -74,6 +84,14 @@ def test_a_lead_escalates_a_breached_ticket_and_approves_a_gate_and_a_viewer_onl
         "sev1-confirmation: approved" in page.locator('#timeline li[data-kind="gate_decided"]').inner_text()
     )
     assert page.locator("#gate").count() == 0  # the gate notice is gone
+
+    page.get_by_role("link", name="Metrics").click()
+    page.wait_for_url(site.url("/metrics"))
+    assert page.locator('tr[data-value="Sev3"] td').first.inner_text() == "1"
+    drawn = "id => Chart.getChart(document.getElementById(id)) !== undefined"
+    assert page.evaluate(drawn, "chart-within")
+    assert page.evaluate(drawn, "chart-daily")
+    screenshot(page, "metrics")
     context.close()
 
     viewer = chromium.new_context(viewport={"width": 390, "height": 844})  # a phone-width screen

@@ -28,6 +28,11 @@ PAGES: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
         "/queues/line/payments",
         {**STAFF, "vic": OK, "cora": OK, "carl": OK, "anonymous": LOGIN},
     ),
+    ("GET", "/metrics"): ("/metrics", {**STAFF, "vic": OK, "cora": NO, "carl": NO, "anonymous": LOGIN}),
+    ("GET", "/metrics.csv"): (
+        "/metrics.csv",
+        {**STAFF, "vic": OK, "cora": NO, "carl": NO, "anonymous": LOGIN},
+    ),
     ("GET", "/login"): ("/login", {**dict.fromkeys(USERS, OK), "anonymous": OK}),
 }
 """Form posts (``/login``, ``/logout``, ``/tickets/{id}/{form}``) have tests of their own:

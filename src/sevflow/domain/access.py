@@ -43,6 +43,8 @@ class Action(StrEnum):
     """Create, list and revoke one's own API tokens."""
     TOKEN_ANY = "token.any"
     AUDIT_LOG = "audit.read"
+    METRICS_READ = "metrics.read"
+    """The metrics page: outcomes of closed tickets, summed."""
     INTAKE = "intake"
     """Push tickets from another system (webhook senders authenticate by signature)."""
 
@@ -84,6 +86,7 @@ MATRIX: Mapping[Action, frozenset[AccountRole]] = {
     Action.TOKEN_OWN: EVERYONE_STAFF | {C},
     Action.TOKEN_ANY: frozenset({AD}),
     Action.AUDIT_LOG: frozenset({M, AD}),
+    Action.METRICS_READ: EVERYONE_STAFF,
     Action.INTAKE: frozenset({A, L, M, AD}),
 }
 """Which account roles may attempt each action. Agents may set themselves away (``AGENT_AWAY``

@@ -133,6 +133,8 @@ def _on_tier(t: Ticket, e: Event) -> None:
     t.tier_clock = SlaClock.stopwatch(target_calendar(t), e.at, paused=paused)
     if e.kind is EventKind.ESCALATED:
         t.escalation_count += 1
+        if not any(key.startswith("breach:") for key in t.fired):
+            t.escalations_on_time += 1  # before any SLA target was missed
 
 
 def _on_reassigned(t: Ticket, e: Event) -> None:

@@ -48,6 +48,7 @@ def to_snapshot(t: Ticket) -> dict[str, Any]:
         "tier_visits": t.tier_visits,
         "reopen_count": t.reopen_count,
         "escalation_count": t.escalation_count,
+        "escalations_on_time": t.escalations_on_time,
         "created_at": iso(t.created_at),
         "updated_at": iso(t.updated_at),
         "first_responded_at": iso(t.first_responded_at),
@@ -108,6 +109,7 @@ def load_snapshot(t: Ticket, data: Mapping[str, Any]) -> None:
         calendar = t.policy.target(t.severity, t.customer_tier).calendar
         t.tier_clock = SlaClock.stopwatch(calendar, t.tier_entered_at, paused=False)
     t.fired = set(data["fired"])
+    t.escalations_on_time = data.get("escalations_on_time", 0)  # written before it was counted
     t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
 
 

@@ -68,6 +68,8 @@ class Ticket:
         self.tier_clock = _UNSET_STOPWATCH  # set at creation
         self.reopen_count = 0
         self.escalation_count = 0
+        self.escalations_on_time = 0
+        """Escalations made before any of the ticket's SLA targets was missed."""
         self.created_at: datetime | None = None
         self.updated_at: datetime | None = None
         self.first_responded_at: datetime | None = None

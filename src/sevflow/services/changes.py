@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from sevflow.domain.errors import Conflict
 from sevflow.domain.escalation import Decision, run_due
+from sevflow.domain.outcomes import outcome_of
 from sevflow.domain.policy import Policy
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
@@ -67,10 +68,22 @@ class Change:
 
 def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -> None:
     """Write the tickets (insert new ones in bulk, optimistic update for the others), their
-    pending events, queued notifications, timers and the owners' load changes -- in bulk, in the
-    caller's transaction. Does not commit."""
+    pending events, queued notifications, timers, the owners' load changes and the outcome of a
+    ticket that closed (or its removal, when one reopens) -- in bulk, in the caller's
+    transaction. Does not commit."""
     new = [c.ticket for c in changes if c.ticket.id is None]
     stored = [c.ticket for c in changes if c.ticket.id is not None]
+    # a stored ticket leaving the open states (or coming back) changes the metrics' outcomes
+    closing = [
+        c.ticket
+        for c in changes
+        if c.ticket.id is not None and c.before.is_open and not c.ticket.status.is_open
+    ]
+    reopened = [
+        c.ticket
+        for c in changes
+        if c.ticket.id is not None and not c.before.is_open and c.ticket.status.is_open
+    ]
     if new:
         uow.tickets.add_many(new)
     if stored:
@@ -95,6 +108,13 @@ def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -
         for agent, delta in load_deltas(change.before, ticket).items():
             deltas[agent] = deltas.get(agent, 0) + delta
     uow.timers.replace_many(timers)
+    for ticket in closing:
+        outcome = outcome_of(ticket)
+        if outcome is not None:
+            uow.outcomes.record(outcome)
+    for ticket in reopened:
+        assert ticket.id is not None
+        uow.outcomes.forget(ticket.id)
     deltas = {agent: d for agent, d in deltas.items() if d}
     if deltas:
         uow.agents.adjust_load(deltas)

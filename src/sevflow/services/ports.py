@@ -24,6 +24,7 @@ from sevflow.domain.accounts import (
 )
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
+from sevflow.domain.outcomes import Outcome, Totals
 from sevflow.domain.policy import Policy
 from sevflow.domain.records import (
     BoardQuery,
@@ -51,6 +52,7 @@ __all__ = [
     "MarkRow",
     "OutboxMessage",
     "OutboxRepository",
+    "OutcomeRepository",
     "PasswordHasher",
     "PolicyRepository",
     "PolicyVersion",
@@ -206,6 +208,28 @@ class OutboxRepository(Protocol):
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
         """Every notification queued for the ticket (delivered or not), in the order queued."""
+        ...
+
+
+class OutcomeRepository(Protocol):
+    """Closed tickets' outcomes and their sums per day (``domain.outcomes``)."""
+
+    def record(self, outcome: Outcome) -> None:
+        """Store the outcome of a ticket that left the open states (replacing the one it had,
+        if any) and add it to its day's sums."""
+        ...
+
+    def forget(self, ticket_id: int) -> None:
+        """The ticket was reopened: take its outcome back out of the sums (nothing if none)."""
+        ...
+
+    def totals(self, since: str, until: str, by: str) -> dict[str, Totals]:
+        """Sums of the outcomes of days ``since``..``until`` (``YYYY-MM-DD``, both included)
+        per value of ``by`` (one of ``DIMENSIONS``); values with no outcome are left out."""
+        ...
+
+    def daily(self, since: str, until: str) -> dict[str, Totals]:
+        """Sums per day with outcomes in ``since``..``until``, in day order."""
         ...
 
 
@@ -378,6 +402,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def agents(self) -> AgentRepository: ...
+    @property
+    def outcomes(self) -> OutcomeRepository: ...
     @property
     def users(self) -> UserRepository: ...
     @property

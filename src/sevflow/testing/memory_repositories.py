@@ -13,6 +13,7 @@ from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.instants import require_aware
 from sevflow.domain.notifications import Notification
+from sevflow.domain.outcomes import DIMENSIONS, Outcome, Totals
 from sevflow.domain.policy import Policy, Role
 from sevflow.domain.records import (
     BoardQuery,
@@ -498,3 +499,34 @@ class MemoryAgents(_Repository):
 
     def _get(self, name: str) -> tuple[int, bool] | None:
         return self._w.agents.get(name) or self._store.agents.get(name)
+
+
+class MemoryOutcomes(_Repository):
+    """Outcomes in memory; the sums are worked out from them when asked."""
+
+    def record(self, outcome: Outcome) -> None:
+        self._w.outcomes[outcome.ticket_id] = outcome
+
+    def forget(self, ticket_id: int) -> None:
+        self._w.outcomes[ticket_id] = None
+
+    def _all(self) -> list[Outcome]:
+        merged: dict[int, Outcome | None] = {**self._store.outcomes, **self._w.outcomes}
+        return [o for o in merged.values() if o is not None]
+
+    def totals(self, since: str, until: str, by: str) -> dict[str, Totals]:
+        if by not in DIMENSIONS:
+            raise InvalidInput.unknown("breakdown", by, DIMENSIONS)
+        sums: dict[str, Totals] = {}
+        for o in self._all():
+            if since <= o.day <= until:
+                key = getattr(o, by)
+                sums[key] = sums.get(key, Totals()) + Totals.of(o)
+        return sums
+
+    def daily(self, since: str, until: str) -> dict[str, Totals]:
+        sums: dict[str, Totals] = {}
+        for o in self._all():
+            if since <= o.day <= until:
+                sums[o.day] = sums.get(o.day, Totals()) + Totals.of(o)
+        return dict(sorted(sums.items()))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sevflow.domain.accounts import ApiToken, AuditEntry, Customer, IdempotencyRecord, User, WebSession
 from sevflow.domain.errors import Conflict
+from sevflow.domain.outcomes import Outcome
 from sevflow.domain.policy import Policy
 
 if TYPE_CHECKING:
@@ -161,6 +162,7 @@ class Writes:
     timers: dict[int, dict[str, datetime]] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
     agents: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    outcomes: dict[int, Outcome | None] = field(default_factory=dict)  # None: forgotten
     accounts: AccountWrites | None = None  # made on first use: most transactions never touch them
 
 
@@ -176,6 +178,7 @@ class InMemoryStore:
         self.timers: dict[int, dict[str, datetime]] = {}
         self.outbox: dict[int, OutboxRow] = {}
         self.agents: dict[str, tuple[int, bool]] = {}
+        self.outcomes: dict[int, Outcome] = {}
         self.accounts = AccountTables()
         self._ids = {"ticket": 0, "outbox": 0, "audit": 0}
 
@@ -228,6 +231,11 @@ class InMemoryStore:
                     self.timers.pop(ticket_id, None)
             self.outbox.update((row.id, row) for row in w.outbox)
             self.agents.update(w.agents)
+            for ticket_id, outcome in w.outcomes.items():
+                if outcome is None:
+                    self.outcomes.pop(ticket_id, None)
+                else:
+                    self.outcomes[ticket_id] = outcome
             if w.accounts is not None:
                 self.accounts.apply(w.accounts)
 

@@ -18,6 +18,7 @@ from sevflow.testing.memory_repositories import (
     MemoryAgents,
     MemoryEvents,
     MemoryOutbox,
+    MemoryOutcomes,
     MemoryPolicies,
     MemoryTickets,
     MemoryTimers,
@@ -42,6 +43,7 @@ class InMemoryUnitOfWork:
         self.timers = MemoryTimers(self)
         self.outbox = MemoryOutbox(self)
         self.agents = MemoryAgents(self)
+        self.outcomes = MemoryOutcomes(self)
         self.users = MemoryUsers(self)
         self.tokens = MemoryTokens(self)
         self.sessions = MemorySessions(self)

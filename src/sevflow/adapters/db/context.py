@@ -42,6 +42,15 @@ class SqlContext:
         self.appended_from: dict[int, int] = {}
         self.outbox_next: dict[tuple[int, int], int] = {}
 
+    @classmethod
+    def on(cls, connection: Connection) -> SqlContext:
+        """A context over a connection already open in its transaction (a migration's): the
+        repositories' statements run there; committing stays the connection owner's business."""
+        ctx = cls(connection.engine)
+        ctx._conn = connection
+        ctx.active = True
+        return ctx
+
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"

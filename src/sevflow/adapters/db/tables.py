@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -249,6 +250,47 @@ customers = Table(
     Column("tier", Text, nullable=False),
     Column("email_domains", JSON, nullable=False),  # lower-case
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# == the metrics' read model (``domain.outcomes``) ============================================
+
+ticket_outcomes = Table(
+    "ticket_outcomes",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("day", String(10), nullable=False),  # YYYY-MM-DD (UTC) it closed: its daily_outcomes row
+    Column("closed_at", UTCDateTime, nullable=False),
+    Column("severity", String(SHORT), nullable=False),
+    Column("service_line", Text, nullable=False),
+    Column("customer_tier", Text, nullable=False),
+    Column("first_response_seconds", Integer, nullable=True),
+    Column("first_response_met", Boolean, nullable=True),
+    Column("resolution_seconds", Integer, nullable=True),
+    Column("resolution_met", Boolean, nullable=True),
+    Column("escalations", Integer, nullable=False),
+    Column("escalations_on_time", Integer, nullable=False),
+)
+
+# the outcomes summed per day and breakdown: what the metrics page reads (at most a few
+# thousand rows for 90 days, however many tickets closed)
+daily_outcomes = Table(
+    "daily_outcomes",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("severity", String(SHORT), nullable=False),
+    Column("service_line", Text, nullable=False),
+    Column("customer_tier", Text, nullable=False),
+    Column("tickets", Integer, nullable=False),
+    Column("first_response_measured", Integer, nullable=False),
+    Column("first_response_met", Integer, nullable=False),
+    Column("first_response_seconds", BigInteger, nullable=False),
+    Column("resolution_measured", Integer, nullable=False),
+    Column("resolution_met", Integer, nullable=False),
+    Column("resolution_seconds", BigInteger, nullable=False),
+    Column("escalated", Integer, nullable=False),
+    Column("escalations", Integer, nullable=False),
+    Column("escalations_on_time", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "severity", "service_line", "customer_tier"),
 )
 
 OUTBOX_PENDING = "pending"

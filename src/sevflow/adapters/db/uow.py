@@ -26,6 +26,7 @@ from sevflow.adapters.db.repositories import (
     SqlIdempotencyRepository,
     SqlLoginFailureRepository,
     SqlOutboxRepository,
+    SqlOutcomeRepository,
     SqlPolicyRepository,
     SqlSessionRepository,
     SqlTicketRepository,
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimerRepository(ctx)
         self.outbox = SqlOutboxRepository(ctx)
         self.agents = SqlAgentRepository(ctx)
+        self.outcomes = SqlOutcomeRepository(ctx)
         self.users = SqlUserRepository(ctx)
         self.tokens = SqlTokenRepository(ctx)
         self.sessions = SqlSessionRepository(ctx)

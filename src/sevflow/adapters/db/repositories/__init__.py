@@ -7,6 +7,7 @@ from sevflow.adapters.db.repositories.events import SqlEventRepository
 from sevflow.adapters.db.repositories.idempotency import SqlIdempotencyRepository
 from sevflow.adapters.db.repositories.login_failures import SqlLoginFailureRepository
 from sevflow.adapters.db.repositories.outbox import SqlOutboxRepository
+from sevflow.adapters.db.repositories.outcomes import SqlOutcomeRepository
 from sevflow.adapters.db.repositories.policies import PolicyCache, SqlPolicyRepository
 from sevflow.adapters.db.repositories.sessions import SqlSessionRepository
 from sevflow.adapters.db.repositories.tickets import SqlTicketRepository
@@ -23,6 +24,7 @@ __all__ = [
     "SqlIdempotencyRepository",
     "SqlLoginFailureRepository",
     "SqlOutboxRepository",
+    "SqlOutcomeRepository",
     "SqlPolicyRepository",
     "SqlSessionRepository",
     "SqlTicketRepository",

@@ -39,3 +39,40 @@
     window.setInterval(tick, 1000);
   });
 })();
+
+// The metrics page's charts (Chart.js, vendored): drawn from the JSON the page carries; the table
+// below them holds the same figures for anyone who cannot see the charts.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var source = document.getElementById("metrics-data");
+    if (!source || typeof Chart === "undefined") return;
+    var d = JSON.parse(source.textContent);
+    var percent = { min: 0, max: 100, ticks: { callback: function (v) { return v + " %"; } } };
+    new Chart(document.getElementById("chart-within"), {
+      type: "bar",
+      data: {
+        labels: d.values,
+        datasets: [
+          { label: "first response within target", data: d.first_response_within, backgroundColor: "#0a58ca" },
+          { label: "resolution within target", data: d.resolution_within, backgroundColor: "#1a7f37" }
+        ]
+      },
+      options: { animation: false, scales: { y: percent } }
+    });
+    new Chart(document.getElementById("chart-daily"), {
+      data: {
+        labels: d.days,
+        datasets: [
+          { type: "bar", label: "closed", data: d.closed, backgroundColor: "#8c959f", yAxisID: "count" },
+          { type: "line", label: "resolution within target", data: d.daily_resolution_within,
+            borderColor: "#1a7f37", spanGaps: true, yAxisID: "share" }
+        ]
+      },
+      options: {
+        animation: false,
+        scales: { count: { position: "left", beginAtZero: true }, share: Object.assign({ position: "right" }, percent) }
+      }
+    });
+  });
+})();
