@@ -97,6 +97,7 @@ def test_a_lead_escalates_a_breached_ticket_and_approves_a_gate_and_a_viewer_onl
     viewer = chromium.new_context(viewport={"width": 390, "height": 844})  # a phone-width screen
     page = viewer.new_page()
     sign_in(page, site, "vic")
+    screenshot(page, "board-phone")
     page.goto(site.url(f"/tickets/{breached}"))
     assert page.locator("#actions form").count() == 0
     assert page.get_by_role("button").all_inner_texts() == ["Sign out"]
