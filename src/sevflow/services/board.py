@@ -142,7 +142,7 @@ class Queue:
     total: int
     items: tuple[BoardItem, ...]
     loads: dict[str, int] = field(default_factory=dict)
-    """Open tickets per owner of this queue's tickets (across all queues)."""
+    """Open tickets (across all queues) per owner of the tickets shown."""
 
 
 def queue(
@@ -160,18 +160,25 @@ def queue(
         raise ValueError("a queue is one service line's or one team's: give exactly one")
     query = _visible_query(actor, BoardQuery(service_line=service_line, team=team))
     with uow:
-        rows = uow.tickets.board_rows(query)
+        marks = uow.tickets.board_marks(query)
+        order = sorted(
+            marks,
+            key=lambda m: _urgency(
+                None if m.deadline_at is None else (m.deadline_at - now).total_seconds(),
+                Severity(m.severity),
+                m.id,
+            ),
+        )
+        rows = uow.tickets.rows_by_id([m.id for m in order[: max(0, shown)]])
         owners = sorted({r.owner for r in rows if r.owner is not None})
         loads = dict(uow.agents.staffing(owners).load) if owners else {}
-    items = sorted((_item(r, now) for r in rows), key=urgency)
     shown_items = tuple(
-        replace(i, owner_load=None if i.row.owner is None else loads.get(i.row.owner, 0))
-        for i in items[: max(0, shown)]
+        replace(_item(r, now), owner_load=None if r.owner is None else loads.get(r.owner, 0)) for r in rows
     )
     return Queue(
         name=service_line or team or "",
         kind="service_line" if service_line is not None else "team",
-        total=len(items),
+        total=len(marks),
         items=shown_items,
         loads=loads,
     )
@@ -264,21 +271,21 @@ def queue_overview(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[Queu
     items = [_item(r, now) for r in rows]
     lines = sorted(policy.service_lines)
     teams = sorted({t.name for line in policy.service_lines.values() for t in line.teams.values()})
-    summaries = []
-    for kind, names in (("service_line", lines), ("team", teams)):
-        for name in names:
-            mine = [
-                i for i in items if (i.row.service_line if kind == "service_line" else i.row.team) == name
-            ]
-            groups = Counter(i.group for i in mine)
-            summaries.append(
-                QueueSummary(
-                    name,
-                    kind,
-                    len(mine),
-                    groups[BoardGroup.BREACHED],
-                    groups[BoardGroup.AT_RISK],
-                    sum(1 for i in mine if i.stalled),
-                )
-            )
-    return summaries
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for i in items:
+        for kind, name in (("service_line", i.row.service_line), ("team", i.row.team)):
+            counts[kind, name, "open"] += 1
+            counts[kind, name, i.group.value] += 1
+            counts[kind, name, "stalled"] += i.stalled
+    return [
+        QueueSummary(
+            name,
+            kind,
+            counts[kind, name, "open"],
+            counts[kind, name, BoardGroup.BREACHED.value],
+            counts[kind, name, BoardGroup.AT_RISK.value],
+            counts[kind, name, "stalled"],
+        )
+        for kind, names in (("service_line", lines), ("team", teams))
+        for name in names
+    ]
