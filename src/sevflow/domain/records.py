@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from sevflow.domain.delivery import Attempt
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.sla_marks import SlaMarks
@@ -113,6 +114,20 @@ class OutboxMessage:
     notification: Notification
     created_at: datetime
     status: str
+    """``pending`` (waiting, or claimed by a sender), ``sent`` or ``dead`` (refused for good,
+    or out of attempts)."""
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One attempt at delivering one queued notification, as the delivery log keeps it."""
+
+    outbox_id: int
+    ticket_id: int
+    number: int
+    """1 for the first attempt at this message, 2 for the next..."""
+    attempt: Attempt
 
 
 @dataclass(frozen=True)

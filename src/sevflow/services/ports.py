@@ -10,7 +10,7 @@ unit of work owns the transaction, and a service commits once per use case.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -22,12 +22,14 @@ from sevflow.domain.accounts import (
     User,
     WebSession,
 )
+from sevflow.domain.delivery import Attempt
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.outcomes import Outcome, Totals
 from sevflow.domain.policy import Policy
 from sevflow.domain.records import (
     BoardQuery,
+    DeliveryRecord,
     MarkRow,
     OutboxMessage,
     PolicyVersion,
@@ -46,6 +48,7 @@ __all__ = [
     "BoardQuery",
     "Clock",
     "CustomerRepository",
+    "DeliveryRecord",
     "EventRepository",
     "IdempotencyRepository",
     "LoginFailureRepository",
@@ -208,6 +211,22 @@ class OutboxRepository(Protocol):
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
         """Every notification queued for the ticket (delivered or not), in the order queued."""
+        ...
+
+    def claim(self, now: datetime, limit: int, *, lease: timedelta) -> list[OutboxMessage]:
+        """Up to ``limit`` pending messages due by ``now``, the longest due first, held for
+        ``lease``: they are not due again until ``now + lease``, so a sender that dies before
+        recording its attempt leaves them to be claimed again then (and sent again with the same
+        idempotency key). On PostgreSQL, rows another transaction holds are skipped."""
+        ...
+
+    def record_attempt(self, message: OutboxMessage, attempt: Attempt, *, retry_at: datetime | None) -> None:
+        """Log ``attempt`` at ``message``; the message is then ``sent`` (delivered), pending again
+        until ``retry_at``, or ``dead`` (not delivered and no ``retry_at``)."""
+        ...
+
+    def deliveries(self, ticket_id: int) -> list[DeliveryRecord]:
+        """The delivery log of the ticket's notifications, oldest attempt first."""
         ...
 
 

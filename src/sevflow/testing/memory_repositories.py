@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sevflow.domain import records
+from sevflow.domain.delivery import Attempt
+from sevflow.domain.delivery import Outcome as DeliveryOutcome
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.instants import require_aware
@@ -17,6 +20,7 @@ from sevflow.domain.outcomes import DIMENSIONS, Outcome, Totals
 from sevflow.domain.policy import Policy, Role
 from sevflow.domain.records import (
     BoardQuery,
+    DeliveryRecord,
     OutboxMessage,
     PolicyVersion,
     StoredEvent,
@@ -439,14 +443,41 @@ class MemoryOutbox(_Repository):
             rows.append(row)
             self._w.outbox.append(row)
 
+    def _rows(self) -> list[OutboxRow]:
+        """The rows as this transaction sees them (a row it changed, as changed)."""
+        merged = {**self._store.outbox, **{r.id: r for r in self._w.outbox}}
+        return sorted(merged.values(), key=lambda r: r.id)
+
     def pending(self, limit: int) -> list[OutboxMessage]:
-        rows = [r for r in (*self._store.outbox.values(), *self._w.outbox) if r.status == "pending"]
+        rows = [r for r in self._rows() if r.status == "pending"]
         rows.sort(key=lambda r: (r.next_attempt_at, r.id))
         return [_message(r) for r in rows[: max(0, limit)]]
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
-        rows = [r for r in (*self._store.outbox.values(), *self._w.outbox) if r.ticket_id == ticket_id]
-        return [_message(r) for r in sorted(rows, key=lambda r: r.id)]
+        return [_message(r) for r in self._rows() if r.ticket_id == ticket_id]
+
+    def claim(self, now: datetime, limit: int, *, lease: timedelta) -> list[OutboxMessage]:
+        now = require_aware(now, "now")
+        due = [r for r in self._rows() if r.status == "pending" and r.next_attempt_at <= now]
+        due.sort(key=lambda r: (r.next_attempt_at, r.id))
+        held = [replace(r, next_attempt_at=now + lease) for r in due[: max(0, limit)]]
+        self._w.outbox.extend(held)
+        return [_message(r) for r in held]
+
+    def record_attempt(self, message: OutboxMessage, attempt: Attempt, *, retry_at: datetime | None) -> None:
+        row = next(r for r in self._rows() if r.id == message.id)
+        number = message.attempts + 1
+        self._w.deliveries.append(DeliveryRecord(message.id, message.ticket_id, number, attempt))
+        if attempt.outcome is DeliveryOutcome.DELIVERED:
+            status, next_at = "sent", attempt.at
+        elif retry_at is None:
+            status, next_at = "dead", attempt.at
+        else:
+            status, next_at = "pending", retry_at
+        self._w.outbox.append(replace(row, status=status, attempts=number, next_attempt_at=next_at))
+
+    def deliveries(self, ticket_id: int) -> list[DeliveryRecord]:
+        return [d for d in (*self._store.deliveries, *self._w.deliveries) if d.ticket_id == ticket_id]
 
 
 def _payload(n: Notification) -> dict[str, Any]:
@@ -471,7 +502,14 @@ def _message(row: OutboxRow) -> OutboxMessage:
         p["urgent"],
     )
     return OutboxMessage(
-        row.id, row.ticket_id, row.event_seq, row.idempotency_key, notification, row.created_at, row.status
+        row.id,
+        row.ticket_id,
+        row.event_seq,
+        row.idempotency_key,
+        notification,
+        row.created_at,
+        row.status,
+        row.attempts,
     )
 
 

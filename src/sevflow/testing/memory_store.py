@@ -20,6 +20,7 @@ from sevflow.domain.accounts import ApiToken, AuditEntry, Customer, IdempotencyR
 from sevflow.domain.errors import Conflict
 from sevflow.domain.outcomes import Outcome
 from sevflow.domain.policy import Policy
+from sevflow.domain.records import DeliveryRecord
 
 if TYPE_CHECKING:
     from sevflow.testing.memory_uow import InMemoryUnitOfWork
@@ -58,6 +59,7 @@ class OutboxRow:
     created_at: datetime
     next_attempt_at: datetime
     status: str = "pending"
+    attempts: int = 0
 
 
 @dataclass
@@ -163,6 +165,7 @@ class Writes:
     outbox: list[OutboxRow] = field(default_factory=list)
     agents: dict[str, tuple[int, bool]] = field(default_factory=dict)
     outcomes: dict[int, Outcome | None] = field(default_factory=dict)  # None: forgotten
+    deliveries: list[DeliveryRecord] = field(default_factory=list)
     accounts: AccountWrites | None = None  # made on first use: most transactions never touch them
 
 
@@ -179,6 +182,7 @@ class InMemoryStore:
         self.outbox: dict[int, OutboxRow] = {}
         self.agents: dict[str, tuple[int, bool]] = {}
         self.outcomes: dict[int, Outcome] = {}
+        self.deliveries: list[DeliveryRecord] = []
         self.accounts = AccountTables()
         self._ids = {"ticket": 0, "outbox": 0, "audit": 0}
 
@@ -231,6 +235,7 @@ class InMemoryStore:
                     self.timers.pop(ticket_id, None)
             self.outbox.update((row.id, row) for row in w.outbox)
             self.agents.update(w.agents)
+            self.deliveries.extend(w.deliveries)
             for ticket_id, outcome in w.outcomes.items():
                 if outcome is None:
                     self.outcomes.pop(ticket_id, None)

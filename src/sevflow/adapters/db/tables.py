@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -155,6 +156,25 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_outbox_ticket_id_event_seq", "ticket_id", "event_seq"),
+)
+
+# the delivery log: every attempt at every queued notification
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("channel", String(SHORT), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("latency_ms", Float, nullable=False),
+    Column("error", Text, nullable=True),
+    Index("ix_deliveries_ticket_id_id", "ticket_id", "id"),
+    Index("ix_deliveries_outbox_id", "outbox_id"),
 )
 
 agents = Table(

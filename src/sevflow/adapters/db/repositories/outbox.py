@@ -6,21 +6,23 @@ The idempotency key ``{ticket_id}:{event_seq}:{n}`` numbers the notifications of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from sevflow.adapters.db.context import SqlContext
 from sevflow.adapters.db.repositories.bulk import BulkInsert
 from sevflow.adapters.db.repositories.errors import is_foreign_key_violation, violated
-from sevflow.adapters.db.tables import OUTBOX_PENDING, outbox
+from sevflow.adapters.db.tables import OUTBOX_DEAD, OUTBOX_PENDING, OUTBOX_SENT, deliveries, outbox
+from sevflow.domain.delivery import Attempt
+from sevflow.domain.delivery import Outcome as DeliveryOutcome
 from sevflow.domain.errors import Conflict, NotFound
 from sevflow.domain.instants import require_aware
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Role
-from sevflow.domain.records import OutboxMessage
+from sevflow.domain.records import DeliveryRecord, OutboxMessage
 
 _O = outbox.c
 _INSERT = BulkInsert(
@@ -43,17 +45,40 @@ _COUNTS = (
     .where(tuple_(_O.ticket_id, _O.event_seq).in_(bindparam("pairs", expanding=True)))
     .group_by(_O.ticket_id, _O.event_seq)
 )
+_MESSAGE = select(
+    _O.id, _O.ticket_id, _O.event_seq, _O.idempotency_key, _O.payload, _O.created_at, _O.status, _O.attempts
+)
 _PENDING = (
-    select(_O.id, _O.ticket_id, _O.event_seq, _O.idempotency_key, _O.payload, _O.created_at, _O.status)
-    .where(_O.status == OUTBOX_PENDING)
+    _MESSAGE.where(_O.status == OUTBOX_PENDING).order_by(_O.next_attempt_at, _O.id).limit(bindparam("limit"))
+)
+
+_OF_TICKET = _MESSAGE.where(_O.ticket_id == bindparam("ticket_id")).order_by(_O.id)
+
+_DUE = (
+    select(_O.id)
+    .where(_O.status == OUTBOX_PENDING, _O.next_attempt_at <= bindparam("now"))
     .order_by(_O.next_attempt_at, _O.id)
     .limit(bindparam("limit"))
 )
-
-_OF_TICKET = (
-    select(_O.id, _O.ticket_id, _O.event_seq, _O.idempotency_key, _O.payload, _O.created_at, _O.status)
-    .where(_O.ticket_id == bindparam("ticket_id"))
-    .order_by(_O.id)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
+_HOLD = (
+    update(outbox)
+    .where(_O.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("until"))
+)
+_BY_IDS = _MESSAGE.where(_O.id.in_(bindparam("ids", expanding=True)))
+_AFTER_ATTEMPT = (
+    update(outbox)
+    .where(_O.id == bindparam("b_id"))
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
+    )
+)
+_LOG = insert(deliveries)
+_LOG_OF_TICKET = (
+    select(deliveries).where(deliveries.c.ticket_id == bindparam("ticket_id")).order_by(deliveries.c.id)
 )
 
 _CHUNK = 300  # (ticket, seq) pairs per IN (...) list
@@ -140,6 +165,62 @@ class SqlOutboxRepository:
     def for_ticket(self, ticket_id: int) -> list[OutboxMessage]:
         return _messages(self._ctx.connection.execute(_OF_TICKET, {"ticket_id": ticket_id}))
 
+    def claim(self, now: datetime, limit: int, *, lease: timedelta) -> list[OutboxMessage]:
+        now = require_aware(now, "now")
+        conn = self._ctx.connection
+        # PostgreSQL: rows another sender holds are skipped; SQLite: the transaction already
+        # holds the database's write lock (BEGIN IMMEDIATE)
+        due = _DUE_LOCKED if self._ctx.is_postgres else _DUE
+        ids = [row[0] for row in conn.execute(due, {"now": now, "limit": max(0, limit)})]
+        if not ids:
+            return []
+        conn.execute(_HOLD, {"ids": ids, "until": now + lease})
+        by_id = {m.id: m for m in _messages(conn.execute(_BY_IDS, {"ids": ids}))}
+        return [by_id[i] for i in ids]
+
+    def record_attempt(self, message: OutboxMessage, attempt: Attempt, *, retry_at: datetime | None) -> None:
+        conn = self._ctx.connection
+        number = message.attempts + 1
+        conn.execute(
+            _LOG,
+            {
+                "outbox_id": message.id,
+                "ticket_id": message.ticket_id,
+                "number": number,
+                "at": require_aware(attempt.at, "attempt.at"),
+                "channel": attempt.channel,
+                "target": attempt.target,
+                "outcome": attempt.outcome.value,
+                "status": attempt.status,
+                "latency_ms": attempt.latency_ms,
+                "error": attempt.error,
+            },
+        )
+        if attempt.outcome is DeliveryOutcome.DELIVERED:
+            status, next_at = OUTBOX_SENT, attempt.at
+        elif retry_at is None:
+            status, next_at = OUTBOX_DEAD, attempt.at
+        else:
+            status, next_at = OUTBOX_PENDING, require_aware(retry_at, "retry_at")
+        conn.execute(
+            _AFTER_ATTEMPT,
+            {"b_id": message.id, "status": status, "attempts": number, "next_attempt_at": next_at},
+        )
+
+    def deliveries(self, ticket_id: int) -> list[DeliveryRecord]:
+        rows = self._ctx.connection.execute(_LOG_OF_TICKET, {"ticket_id": ticket_id})
+        return [
+            DeliveryRecord(
+                r.outbox_id,
+                r.ticket_id,
+                r.number,
+                Attempt(
+                    r.at, r.channel, r.target, DeliveryOutcome(r.outcome), r.latency_ms, r.status, r.error
+                ),
+            )
+            for r in rows
+        ]
+
     def _numbering(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """The next ``n`` per ``(ticket, event seq)``. Events this transaction appended, and
         tickets it created, have no notifications yet; only the others are counted."""
@@ -175,6 +256,7 @@ def _messages(rows: Any) -> list[OutboxMessage]:
             notification=notification_of(r.payload),
             created_at=r.created_at,
             status=r.status,
+            attempts=r.attempts,
         )
         for r in rows
     ]
