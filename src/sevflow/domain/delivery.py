@@ -74,3 +74,14 @@ class RetryPolicy:
         if attempt.outcome is not Outcome.FAILED or attempts_made >= self.max_attempts:
             return None
         return attempt.at + self.retry_delay(attempts_made, random)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a channel reports about one send: ``target`` without secrets, the receiver's status
+    if it answered, and an error sentence if the send failed."""
+
+    outcome: Outcome
+    target: str
+    status: int | None = None
+    error: str | None = None

@@ -22,7 +22,7 @@ from sevflow.domain.accounts import (
     User,
     WebSession,
 )
-from sevflow.domain.delivery import Attempt
+from sevflow.domain.delivery import Attempt, Sent
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.outcomes import Outcome, Totals
@@ -46,6 +46,7 @@ __all__ = [
     "AgentRepository",
     "AuditRepository",
     "BoardQuery",
+    "Channel",
     "Clock",
     "CustomerRepository",
     "DeliveryRecord",
@@ -250,6 +251,17 @@ class OutcomeRepository(Protocol):
     def daily(self, since: str, until: str) -> dict[str, Totals]:
         """Sums per day with outcomes in ``since``..``until``, in day order."""
         ...
+
+
+class Channel(Protocol):
+    """One way out for notifications (a webhook, e-mail, chat). ``send`` delivers one queued
+    message once and says how it went; it never raises for a receiver's refusal or a network
+    error (those are outcomes), and it never logs secrets. The message's ``idempotency_key``
+    goes with it, so a receiver can drop the duplicates an at-least-once delivery makes."""
+
+    name: str
+
+    async def send(self, message: OutboxMessage) -> Sent: ...
 
 
 class AgentRepository(Protocol):

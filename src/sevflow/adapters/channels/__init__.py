@@ -1,0 +1,2 @@
+"""Channels: the ways notifications leave sevflow (``sevflow.services.ports.Channel``), one
+module each."""
