@@ -74,8 +74,10 @@ def site(sqlite_url: str, tmp_path: Path) -> Iterator[LiveSite]:
             thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """A browser for one test module: Playwright's synchronous API keeps an event loop running
+    in this thread while it lives, which ``asyncio.run`` in later tests must not find."""
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set SEVFLOW_CHROMIUM)"
         if os.environ.get("CI") == "true":
