@@ -5,9 +5,11 @@ stale form applying nothing. Starter policy, T0 = Monday 2026-03-02 09:30 UTC.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from sevflow.domain.delivery import Attempt, Outcome
 from sevflow.services import tickets as service
 from sevflow.services.actors import Actor
 from tests.api.world import ApiWorld
@@ -161,3 +163,19 @@ def test_an_unknown_ticket_is_a_404_page(sqlite_web: ApiWorld) -> None:
     missing = browser(sqlite_web, "lena").get("/tickets/999")
     assert missing.status_code == 404
     assert "there is no ticket #999" in missing.text
+
+
+def test_the_timeline_says_how_each_notification_was_delivered(sqlite_web: ApiWorld) -> None:
+    tid = sqlite_web.open_ticket(**CHECKOUT)["id"]
+    with sqlite_web.box.uow_factory() as uow:
+        [message] = uow.outbox.claim(sqlite_web.clock.now(), 10, lease=timedelta(minutes=2))
+        failed = Attempt(sqlite_web.clock.now(), "webhook", "hooks.example/x", Outcome.FAILED, 20.0, 503)
+        uow.outbox.record_attempt(message, failed, retry_at=sqlite_web.clock.now())
+        uow.commit()
+    with sqlite_web.box.uow_factory() as uow:
+        [message] = uow.outbox.claim(sqlite_web.clock.now(), 10, lease=timedelta(minutes=2))
+        ok = Attempt(sqlite_web.clock.now(), "webhook", "hooks.example/x", Outcome.DELIVERED, 9.0, 200)
+        uow.outbox.record_attempt(message, ok, retry_at=None)
+        uow.commit()
+    page = browser(sqlite_web, "lena").get(f"/tickets/{tid}").text
+    assert "Notified omar (urgent) · sent after 2 attempts" in page
