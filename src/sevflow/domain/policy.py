@@ -10,7 +10,7 @@ until an operator re-targets it on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -208,6 +208,20 @@ class Gate:
     approver_roles: tuple[Role, ...]
     decide_within_minutes: int
     escalate_to: tuple[Role, ...]
+
+    def refusal(self, *, actor: str, roles: Iterable[Role], owner: str | None) -> str | None:
+        """Why ``actor`` (with ``roles``) may not decide this gate on a ticket ``owner`` owns,
+        or ``None`` if they may: an approver role is needed, and an owner may not approve their
+        own ticket's gate (an admin may)."""
+        held = set(roles)
+        if not held.intersection(self.approver_roles):
+            return (
+                f"gate {self.name} must be decided by one of: {', '.join(r.value for r in self.approver_roles)}; "
+                f"{actor} has roles: {', '.join(sorted(r.value for r in held)) or 'none'}"
+            )
+        if actor == owner and Role.ADMIN not in held:
+            return f"{actor} owns this ticket and cannot approve its own gate"
+        return None
 
 
 @dataclass(frozen=True)

@@ -323,15 +323,9 @@ class Ticket:
         gate = self.gate
         if gate is None:
             raise IllegalTransition("the ticket has no pending decision gate")
-        allowed = self.policy.gate(gate.name).approver_roles
-        roles = set(actor_roles)
-        if not roles.intersection(allowed):
-            raise NotPermitted(
-                f"gate {gate.name} must be decided by one of: {', '.join(r.value for r in allowed)}; "
-                f"{actor} has roles: {', '.join(sorted(r.value for r in roles)) or 'none'}"
-            )
-        if actor == self.owner and Role.ADMIN not in roles:
-            raise NotPermitted(f"{actor} owns this ticket and cannot approve its own gate")
+        refusal = self.policy.gate(gate.name).refusal(actor=actor, roles=actor_roles, owner=self.owner)
+        if refusal is not None:
+            raise NotPermitted(refusal)
         if not approved and not (note or "").strip():
             raise InvalidInput("rejecting a decision gate needs a note saying why")
         self._record(

@@ -222,7 +222,7 @@ class PendingGate:
     seconds_left: float
     approvers: tuple[str, ...]
     may_decide: bool
-    """The actor holds one of the gate's approver roles and does not own the ticket."""
+    """The actor may decide it (``Gate.refusal``: an approver role, not the ticket's owner)."""
 
 
 def pending_gates(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[PendingGate]:
@@ -235,16 +235,15 @@ def pending_gates(uow: UnitOfWork, *, now: datetime, actor: Actor) -> list[Pendi
     for row in rows:
         assert row.marks.gate is not None
         assert row.marks.gate_due_at is not None
-        gate = next((g for g in policies[row.policy_version].gates if g.name == row.marks.gate), None)
-        approvers = () if gate is None else gate.approver_roles
+        gate = policies[row.policy_version].gate(row.marks.gate)
         found.append(
             PendingGate(
                 item=_item(row, now),
                 gate=row.marks.gate,
                 due_at=row.marks.gate_due_at,
                 seconds_left=(row.marks.gate_due_at - now).total_seconds(),
-                approvers=tuple(r.value for r in approvers),
-                may_decide=bool(set(approvers) & actor.roles) and row.owner != actor.name,
+                approvers=tuple(r.value for r in gate.approver_roles),
+                may_decide=gate.refusal(actor=actor.name, roles=actor.roles, owner=row.owner) is None,
             )
         )
     return sorted(found, key=lambda g: (g.due_at, g.item.row.id))

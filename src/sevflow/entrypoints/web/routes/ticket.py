@@ -74,11 +74,11 @@ def offers(actor: Actor, ticket: Ticket) -> dict[str, bool]:
 
 
 def may_decide_gate(actor: Actor, ticket: Ticket) -> bool:
-    """A gate waits, ``actor`` holds one of its approver roles and does not own the ticket."""
-    if ticket.gate is None or ticket.owner == actor.name:
+    """A gate waits and ``actor`` may decide it (the domain's rule: ``Gate.refusal``)."""
+    if ticket.gate is None:
         return False
-    gate = next((g for g in ticket.policy.gates if g.name == ticket.gate.name), None)
-    return gate is not None and bool(set(gate.approver_roles) & actor.roles)
+    gate = ticket.policy.gate(ticket.gate.name)
+    return gate.refusal(actor=actor.name, roles=actor.roles, owner=ticket.owner) is None
 
 
 def render_ticket(
