@@ -136,8 +136,11 @@ def ticket_page(request: Request, ticket_id: TicketId, viewer: ViewerOf) -> Resp
 # -- the forms ----------------------------------------------------------------------------
 
 
-Apply = Callable[[Viewer, int, Mapping[str, str], int], object]
-"""(viewer, ticket id, form values, expected version) -> calls the use case."""
+UseCase = Callable[..., object]
+"""A ticket use case of ``services.tickets``: ``(uow, *, clock, actor, ticket_id,
+expected_version, **its own arguments)``."""
+Parse = Callable[[Mapping[str, str]], tuple[UseCase, dict[str, Any]]]
+"""Form values -> the use case and its own arguments; ``_FieldErrors`` names the bad fields."""
 
 
 def _text(values: Mapping[str, str], name: str, errors: dict[str, str], *, what: str, limit: int) -> str:
@@ -159,96 +162,41 @@ def _choice(
     return value
 
 
-def _comment(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
+def _comment(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
     errors: dict[str, str] = {}
     body = _text(f, "body", errors, what="the comment", limit=MAX_TEXT)
     _raise(errors)
-    return service.add_comment(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        body=body,
-        public=f.get("visibility", "public") != "internal",
-        expected_version=version,
-    )
+    return service.add_comment, {"body": body, "public": f.get("visibility", "public") != "internal"}
 
 
-def _status(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
+def _status(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
     errors: dict[str, str] = {}
     target = _choice(f, "status", [s.value for s in Status], errors, what="status")
-    reason = f.get("reason", "").strip() or None
     _raise(errors)
-    return service.change_status(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        status=Status(target),
-        reason=reason,
-        expected_version=version,
-    )
+    return service.change_status, {"status": Status(target), "reason": f.get("reason", "").strip() or None}
 
 
-def _escalate(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
-    errors: dict[str, str] = {}
-    reason = _text(f, "reason", errors, what="a reason", limit=MAX_REASON)
-    _raise(errors)
-    return service.escalate(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        reason=reason,
-        to_tier=f.get("to_tier") or None,
-        expected_version=version,
-    )
+def _tier_move(use_case: UseCase) -> Parse:
+    """Escalating and de-escalating: a reason, and the tier to go to if given."""
+
+    def parse(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
+        errors: dict[str, str] = {}
+        reason = _text(f, "reason", errors, what="a reason", limit=MAX_REASON)
+        _raise(errors)
+        return use_case, {"reason": reason, "to_tier": f.get("to_tier") or None}
+
+    return parse
 
 
-def _deescalate(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
-    errors: dict[str, str] = {}
-    reason = _text(f, "reason", errors, what="a reason", limit=MAX_REASON)
-    _raise(errors)
-    return service.deescalate(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        reason=reason,
-        to_tier=f.get("to_tier") or None,
-        expected_version=version,
-    )
-
-
-def _severity(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
+def _severity(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
     errors: dict[str, str] = {}
     target = _choice(f, "severity", [s.value for s in Severity], errors, what="severity")
     reason = _text(f, "reason", errors, what="a reason", limit=MAX_REASON)
     _raise(errors)
-    return service.override_severity(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        severity=Severity(target),
-        reason=reason,
-        expected_version=version,
-    )
+    return service.override_severity, {"severity": Severity(target), "reason": reason}
 
 
-def _accept(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
-    return service.accept_ownership(
-        v.box.uow_factory(), clock=v.box.clock, actor=v.actor, ticket_id=tid, expected_version=version
-    )
-
-
-def _take(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
-    return service.take_ownership(
-        v.box.uow_factory(), clock=v.box.clock, actor=v.actor, ticket_id=tid, expected_version=version
-    )
-
-
-def _gate(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
+def _gate(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
     errors: dict[str, str] = {}
     decision = _choice(f, "decision", ["approve", "reject"], errors, what="decision")
     note = f.get("note", "").strip()
@@ -257,25 +205,17 @@ def _gate(v: Viewer, tid: int, f: Mapping[str, str], version: int) -> object:
     if len(note) > MAX_REASON:
         errors["note"] = f"the note is {len(note):,} characters long; at most {MAX_REASON:,} are allowed"
     _raise(errors)
-    return service.decide_gate(
-        v.box.uow_factory(),
-        clock=v.box.clock,
-        actor=v.actor,
-        ticket_id=tid,
-        approved=decision == "approve",
-        note=note or None,
-        expected_version=version,
-    )
+    return service.decide_gate, {"approved": decision == "approve", "note": note or None}
 
 
-FORMS: dict[str, Apply] = {
+FORMS: dict[str, Parse] = {
     "comment": _comment,
     "status": _status,
-    "escalate": _escalate,
-    "deescalate": _deescalate,
+    "escalate": _tier_move(service.escalate),
+    "deescalate": _tier_move(service.deescalate),
     "severity": _severity,
-    "accept": _accept,
-    "take": _take,
+    "accept": lambda f: (service.accept_ownership, {}),
+    "take": lambda f: (service.take_ownership, {}),
     "gate": _gate,
 }
 
@@ -297,17 +237,10 @@ def _int(value: str | None) -> int | None:
 
 @router.post("/tickets/{ticket_id}/{form}")
 async def submit(request: Request, ticket_id: TicketId, form: str, viewer: ViewerOf) -> Response:
-    apply = FORMS.get(form)
-    if apply is None:
-        return render_ticket(
-            request,
-            viewer,
-            ticket_id,
-            status=404,
-            state=FormState(
-                form, errors={"": f"there is no form {form!r}; the forms are {', '.join(FORMS)}"}
-            ),
-        )
+    parse = FORMS.get(form)
+    if parse is None:
+        state = FormState(form, errors={"": f"there is no form {form!r}; the forms are {', '.join(FORMS)}"})
+        return await _again(request, viewer, ticket_id, state, 404)
     raw = await request.form()
     values = {k: v for k, v in raw.items() if isinstance(v, str)}
     version, seen = _int(values.get("version")), _int(values.get("seen"))
@@ -317,7 +250,18 @@ async def submit(request: Request, ticket_id: TicketId, form: str, viewer: Viewe
         )
         return await _again(request, viewer, ticket_id, state, 422)
     try:
-        await _in_thread(apply, viewer, ticket_id, values, version)
+        use_case, arguments = parse(values)
+        box = viewer.box
+        await run_in_threadpool(
+            lambda: use_case(
+                box.uow_factory(),
+                clock=box.clock,
+                actor=viewer.actor,
+                ticket_id=ticket_id,
+                expected_version=version,
+                **arguments,
+            )
+        )
     except _FieldErrors as wrong:
         return await _again(request, viewer, ticket_id, FormState(form, values, wrong.errors), 422)
     except service.StaleVersion:
@@ -328,12 +272,6 @@ async def submit(request: Request, ticket_id: TicketId, form: str, viewer: Viewe
     except (InvalidInput, IllegalTransition) as refused:
         return await _again(request, viewer, ticket_id, FormState(form, values, {"": str(refused)}), 422)
     return RedirectResponse(f"/tickets/{ticket_id}#timeline", status_code=303)
-
-
-async def _in_thread(
-    apply: Apply, viewer: Viewer, ticket_id: int, values: Mapping[str, str], version: int
-) -> None:
-    await run_in_threadpool(apply, viewer, ticket_id, values, version)
 
 
 async def _again(request: Request, viewer: Viewer, ticket_id: int, state: FormState, status: int) -> Response:
