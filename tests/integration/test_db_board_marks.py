@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.schema import alembic_config, migrate
@@ -39,6 +39,13 @@ def downgrade_to(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+def stored_as_is(engine: Engine) -> list[tuple[Any, ...]]:
+    """The instants as the driver returns them (SQLite: the stored text)."""
+    with engine.connect() as conn:
+        query = text("SELECT deadline_at, at_risk_at, stalled_at, gate_due_at FROM tickets ORDER BY id")
+        return [tuple(row) for row in conn.execute(query)]
 
 
 def stored_marks(engine: Engine) -> list[tuple[Any, ...]]:
@@ -103,8 +110,10 @@ def test_every_save_writes_the_marks_and_the_migration_fills_them_in_again(
         assert expected[4][8:] == ("sev1-confirmation", T0 + timedelta(hours=5, minutes=15))
         assert expected[1][7] is True  # waiting on the customer: paused
 
+        raw = stored_as_is(engine)
         downgrade_to(engine, "0002")  # drops the columns ...
         migrate(engine)  # ... and the upgrade fills them in from the snapshots
         assert stored_marks(engine) == expected
+        assert stored_as_is(engine) == raw  # instants stored in the very form every save uses
     finally:
         engine.dispose()

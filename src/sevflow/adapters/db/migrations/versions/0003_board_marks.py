@@ -25,7 +25,18 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_BATCH = 1000
+_FILLED: dict[str, Any] = {
+    "title": sa.Text,
+    "deadline_at": UTCDateTime,
+    "deadline_clock": sa.String,
+    "at_risk_at": UTCDateTime,
+    "stalled_at": UTCDateTime,
+    "sla_breached": sa.Boolean,
+    "sla_paused": sa.Boolean,
+    "gate": sa.Text,
+    "gate_due_at": UTCDateTime,
+}
+"""The columns filled in, with their types (instants stored as every save stores them)."""
 
 
 def upgrade() -> None:
@@ -46,78 +57,23 @@ def upgrade() -> None:
 
 def _fill_in(conn: sa.Connection) -> None:
     # imported here: only a database with tickets to fill in needs the domain and the loader
-    from sevflow.domain.sla_marks import sla_marks
-    from sevflow.domain.tickets import Ticket
-    from sevflow.policy.loader import load_policy_text
+    from sevflow.adapters.db.migrations.stored_tickets import stored_tickets
+    from sevflow.adapters.db.repositories.tickets import ticket_columns
 
     tickets = sa.table(
-        "tickets",
-        sa.column("id", sa.Integer),
-        sa.column("policy_version", sa.String),
-        sa.column("state", sa.JSON),
-        sa.column("title", sa.Text),
-        sa.column("deadline_at", UTCDateTime),
-        sa.column("deadline_clock", sa.String),
-        sa.column("at_risk_at", UTCDateTime),
-        sa.column("stalled_at", UTCDateTime),
-        sa.column("sla_breached", sa.Boolean),
-        sa.column("sla_paused", sa.Boolean),
-        sa.column("gate", sa.Text),
-        sa.column("gate_due_at", UTCDateTime),
+        "tickets", sa.column("id", sa.Integer), *(sa.column(name, kind) for name, kind in _FILLED.items())
     )
-    policies = sa.table("policies", sa.column("version", sa.String), sa.column("source_text", sa.Text))
-    loaded: dict[str, Any] = {}
     update = (
         tickets.update()
         .where(tickets.c.id == sa.bindparam("b_id"))
-        .values(
-            title=sa.bindparam("title"),
-            deadline_at=sa.bindparam("deadline_at"),
-            deadline_clock=sa.bindparam("deadline_clock"),
-            at_risk_at=sa.bindparam("at_risk_at"),
-            stalled_at=sa.bindparam("stalled_at"),
-            sla_breached=sa.bindparam("sla_breached"),
-            sla_paused=sa.bindparam("sla_paused"),
-            gate=sa.bindparam("gate"),
-            gate_due_at=sa.bindparam("gate_due_at"),
-        )
+        .values({name: sa.bindparam(name, type_=kind) for name, kind in _FILLED.items()})
     )
-    last = 0
-    while True:
-        rows = conn.execute(
-            sa.select(tickets.c.id, tickets.c.policy_version, tickets.c.state)
-            .where(tickets.c.id > last)
-            .order_by(tickets.c.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            return
-        params = []
-        for ticket_id, version, state in rows:
-            policy = loaded.get(version)
-            if policy is None:
-                text = conn.execute(
-                    sa.select(policies.c.source_text).where(policies.c.version == version)
-                ).scalar_one()
-                policy = loaded[version] = load_policy_text(text, f"stored policy {version}")
-            ticket = Ticket.from_snapshot(policy, state)
-            marks = sla_marks(ticket)
-            params.append(
-                {
-                    "b_id": ticket_id,
-                    "title": ticket.title,
-                    "deadline_at": marks.deadline_at,
-                    "deadline_clock": marks.deadline_clock.value if marks.deadline_clock else None,
-                    "at_risk_at": marks.at_risk_at,
-                    "stalled_at": marks.stalled_at,
-                    "sla_breached": marks.breached,
-                    "sla_paused": marks.paused,
-                    "gate": marks.gate,
-                    "gate_due_at": marks.gate_due_at,
-                }
-            )
-        conn.execute(update, params)
-        last = rows[-1][0]
+    for batch in stored_tickets(conn):
+        rows = []
+        for ticket in batch:
+            columns = ticket_columns(ticket)  # the row every save writes
+            rows.append({"b_id": ticket.id, **{name: columns[name] for name in _FILLED}})
+        conn.execute(update, rows)
 
 
 _ADDED = (

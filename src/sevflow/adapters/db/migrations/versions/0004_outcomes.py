@@ -12,7 +12,6 @@ Create Date: 2026-11-24
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,8 +22,6 @@ revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_BATCH = 1000
 
 
 def upgrade() -> None:
@@ -69,44 +66,16 @@ def upgrade() -> None:
 def _fill_in(conn: sa.Connection) -> None:
     # imported here: only a database with closed tickets needs the domain and the loader
     from sevflow.adapters.db.context import SqlContext
+    from sevflow.adapters.db.migrations.stored_tickets import stored_tickets
     from sevflow.adapters.db.repositories.outcomes import SqlOutcomeRepository
     from sevflow.domain.outcomes import outcome_of
-    from sevflow.domain.tickets import Ticket
-    from sevflow.policy.loader import load_policy_text
 
-    tickets = sa.table(
-        "tickets",
-        sa.column("id", sa.Integer),
-        sa.column("policy_version", sa.String),
-        sa.column("state", sa.JSON),
-        sa.column("is_open", sa.Boolean),
-    )
-    policies = sa.table("policies", sa.column("version", sa.String), sa.column("source_text", sa.Text))
-    loaded: dict[str, Any] = {}
     repository = SqlOutcomeRepository(SqlContext.on(conn))
-    last = 0
-    while True:
-        rows = conn.execute(
-            sa.select(tickets.c.id, tickets.c.policy_version, tickets.c.state)
-            .where(tickets.c.id > last, tickets.c.is_open.is_(False))
-            .order_by(tickets.c.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            return
-        for ticket_id, version, state in rows:
-            policy = loaded.get(version)
-            if policy is None:
-                text = conn.execute(
-                    sa.select(policies.c.source_text).where(policies.c.version == version)
-                ).scalar_one()
-                policy = loaded[version] = load_policy_text(text, f"stored policy {version}")
-            ticket = Ticket.from_snapshot(policy, state)
-            ticket.id = ticket_id
+    for batch in stored_tickets(conn, closed_only=True):
+        for ticket in batch:
             outcome = outcome_of(ticket)
             if outcome is not None:
                 repository.record(outcome)
-        last = rows[-1][0]
 
 
 def downgrade() -> None:
