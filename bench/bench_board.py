@@ -24,11 +24,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from common import (
-    STARTER,
     Target,
     add_common_arguments,
     backlog_database,
@@ -37,73 +35,42 @@ from common import (
     kinds,
     log,
     machine_facts,
+    signed_in_page_client,
 )
 from sevflow.adapters.db.tables import tickets
-from sevflow.adapters.passwords import Argon2Hasher
-from sevflow.bootstrap import build_container
-from sevflow.config import Settings
-from sevflow.entrypoints.api.app import create_app
-from sevflow.services import accounts
-from sevflow.services.actors import Actor
-from sevflow.testing import FakeClock
 
 NOW = datetime(2030, 3, 6, 14, 0, tzinfo=UTC)
 TARGET_MS = 200.0
-PASSWORD = "bench board password"
 
 
 def measure(target: Target, repeats: int) -> dict[str, float]:
-    clock = FakeClock(NOW)
-    box = build_container(
-        Settings(database_url=target.url, policy_path=STARTER, cookie_secure=False),
-        clock=clock,
-        hasher=Argon2Hasher(fast=True),
-    )
-    try:
-        box.sync_policy()
-        with box.read_uow_factory() as uow:
-            if uow.users.find("bench-lead") is None:
-                accounts.create_user(
-                    box.uow_factory(),
-                    clock=clock,
-                    hasher=box.hasher,
-                    actor=Actor("bench"),
-                    name="bench-lead",
-                    role="lead",
-                    password=PASSWORD,
-                )
-        client = TestClient(create_app(box), follow_redirects=False)
-        with client:
-            signed = client.post("/login", data={"name": "bench-lead", "password": PASSWORD, "next": "/"})
-            assert signed.status_code == 303, signed.text
-            light = select(
-                *[c for c in tickets.c if c.name not in ("state", "external_id", "created_at")]
-            ).where(tickets.c.is_open.is_(True))
-            result: dict[str, list[float]] = {"page": [], "live": [], "baseline": []}
-            open_count = 0
-            for n in range(repeats + 2):
-                started = time.perf_counter()
-                page = client.get("/")
-                page_s = time.perf_counter() - started
-                assert page.status_code == 200, page.text[:500]
-                started = time.perf_counter()
-                live = client.get("/board/live")
-                live_s = time.perf_counter() - started
-                assert live.status_code == 200
-                started = time.perf_counter()
-                with box.engine.connect() as conn:
-                    open_count = len(conn.execute(light).all())
-                base_s = time.perf_counter() - started
-                if n >= 2:
-                    result["page"].append(page_s)
-                    result["live"].append(live_s)
-                    result["baseline"].append(base_s)
-        summary = {k: statistics.median(v) * 1000 for k, v in result.items()}
-        summary["open"] = open_count
-        summary["bytes"] = len(page.content)
-        return summary
-    finally:
-        box.close()
+    with signed_in_page_client(target, NOW, user="bench-lead", role="lead") as (box, client):
+        light = select(*[c for c in tickets.c if c.name not in ("state", "external_id", "created_at")]).where(
+            tickets.c.is_open.is_(True)
+        )
+        result: dict[str, list[float]] = {"page": [], "live": [], "baseline": []}
+        open_count = 0
+        for n in range(repeats + 2):
+            started = time.perf_counter()
+            page = client.get("/")
+            page_s = time.perf_counter() - started
+            assert page.status_code == 200, page.text[:500]
+            started = time.perf_counter()
+            live = client.get("/board/live")
+            live_s = time.perf_counter() - started
+            assert live.status_code == 200
+            started = time.perf_counter()
+            with box.engine.connect() as conn:
+                open_count = len(conn.execute(light).all())
+            base_s = time.perf_counter() - started
+            if n >= 2:
+                result["page"].append(page_s)
+                result["live"].append(live_s)
+                result["baseline"].append(base_s)
+    summary = {k: statistics.median(v) * 1000 for k, v in result.items()}
+    summary["open"] = open_count
+    summary["bytes"] = len(page.content)
+    return summary
 
 
 def main() -> None:

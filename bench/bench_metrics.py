@@ -27,11 +27,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from common import (
-    STARTER,
     Target,
     add_common_arguments,
     command_line,
@@ -43,22 +41,18 @@ from common import (
     log,
     machine_facts,
     pg_url,
+    signed_in_page_client,
     sqlite_url,
 )
 from sevflow.adapters.db.engine import make_engine
-from sevflow.adapters.passwords import Argon2Hasher
-from sevflow.bootstrap import build_container
-from sevflow.config import Settings
 from sevflow.domain.outcomes import TOTAL_FIELDS
-from sevflow.entrypoints.api.app import create_app
-from sevflow.services import accounts, metrics
+from sevflow.services import metrics
 from sevflow.services.actors import Actor
 from sevflow.testing import FakeClock
 
 NOW = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)
 DAYS_OF_HISTORY = 120
 TARGET_MS = 1000.0
-PASSWORD = "bench metrics password"
 
 # every value a function of the ticket id n, so both databases hold the same history
 _TICKETS = """
@@ -157,63 +151,37 @@ def history(kind: str, closed: int, args: argparse.Namespace, *, fresh: bool) ->
 
 
 def measure(target: Target, repeats: int) -> dict[str, float]:
-    clock = FakeClock(NOW)
-    box = build_container(
-        Settings(database_url=target.url, policy_path=STARTER, cookie_secure=False),
-        clock=clock,
-        hasher=Argon2Hasher(fast=True),
-    )
-    try:
-        box.sync_policy()
-        with box.read_uow_factory() as uow:
-            if uow.users.find("bench-manager") is None:
-                accounts.create_user(
-                    box.uow_factory(),
-                    clock=clock,
-                    hasher=box.hasher,
-                    actor=Actor("bench"),
-                    name="bench-manager",
-                    role="manager",
-                    password=PASSWORD,
-                )
-        client = TestClient(create_app(box), follow_redirects=False)
-        result: dict[str, float] = {}
-        with client:
-            signed = client.post("/login", data={"name": "bench-manager", "password": PASSWORD, "next": "/"})
-            assert signed.status_code == 303, signed.text
-            for days in (7, 30, 90):
-                for by in ("severity", "service_line", "customer_tier"):
-                    times = []
-                    for n in range(repeats + 2):
-                        started = time.perf_counter()
-                        page = client.get(f"/metrics?days={days}&by={by}")
-                        elapsed = time.perf_counter() - started
-                        assert page.status_code == 200, page.text[:300]
-                        if n >= 2:
-                            times.append(elapsed)
-                    result[f"{days}/{by}"] = statistics.median(times) * 1000
-            base = []
-            for n in range(max(3, repeats // 4) + 1):
-                started = time.perf_counter()
-                with box.engine.connect() as conn:
-                    rows = conn.execute(
-                        text(_UNAGGREGATED), {"since": "2026-01-03", "until": "2026-04-02"}
-                    ).all()
-                if n:
-                    base.append(time.perf_counter() - started)
-            # the page's sums are the outcomes' sums: the same figures both ways
-            report = metrics.metrics(
-                box.read_uow_factory(), now=NOW, actor=Actor("bench"), days=90, by="severity"
-            )
-            assert {sev: tuple(int(v) for v in rest) for sev, *rest in rows} == {
-                sev: tuple(t.__dict__.values()) for sev, t in report.rows
-            }
-            result["baseline"] = statistics.median(base) * 1000
+    result: dict[str, float] = {}
+    with signed_in_page_client(target, NOW, user="bench-manager", role="manager") as (box, client):
+        for days in (7, 30, 90):
+            for by in ("severity", "service_line", "customer_tier"):
+                times = []
+                for n in range(repeats + 2):
+                    started = time.perf_counter()
+                    page = client.get(f"/metrics?days={days}&by={by}")
+                    elapsed = time.perf_counter() - started
+                    assert page.status_code == 200, page.text[:300]
+                    if n >= 2:
+                        times.append(elapsed)
+                result[f"{days}/{by}"] = statistics.median(times) * 1000
+        base = []
+        for n in range(max(3, repeats // 4) + 1):
+            started = time.perf_counter()
             with box.engine.connect() as conn:
-                result["daily_rows"] = conn.execute(text("SELECT count(*) FROM daily_outcomes")).scalar_one()
-        return result
-    finally:
-        box.close()
+                rows = conn.execute(text(_UNAGGREGATED), {"since": "2026-01-03", "until": "2026-04-02"}).all()
+            if n:
+                base.append(time.perf_counter() - started)
+        # the page's sums are the outcomes' sums: the same figures both ways
+        report = metrics.metrics(
+            box.read_uow_factory(), now=NOW, actor=Actor("bench"), days=90, by="severity"
+        )
+        assert {sev: tuple(int(v) for v in rest) for sev, *rest in rows} == {
+            sev: tuple(t.__dict__.values()) for sev, t in report.rows
+        }
+        result["baseline"] = statistics.median(base) * 1000
+        with box.engine.connect() as conn:
+            result["daily_rows"] = conn.execute(text("SELECT count(*) FROM daily_outcomes")).scalar_one()
+    return result
 
 
 def main() -> None:

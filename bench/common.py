@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -253,6 +253,50 @@ def container_for(target: Target, clock: Clock, *, migrate: bool = True) -> Cont
     )
     box.sync_policy()
     return box
+
+
+@contextmanager
+def signed_in_page_client(
+    target: Target, now: datetime, *, user: str, role: str
+) -> Iterator[tuple[Container, Any]]:
+    """The dashboard's app over ``target`` in-process (a ``TestClient``, its lifespan started),
+    the fake clock at ``now``, signed in through the login form as ``user`` (created with
+    ``role`` if missing). Yields the container and the client."""
+    from fastapi.testclient import TestClient
+
+    from sevflow.adapters.passwords import Argon2Hasher
+    from sevflow.entrypoints.api.app import create_app
+    from sevflow.services import accounts
+
+    password = "bench dashboard password"
+    box = build_container(
+        Settings(database_url=target.url, policy_path=STARTER, cookie_secure=False),
+        clock=FakeClock(now),
+        hasher=Argon2Hasher(fast=True),
+    )
+    try:
+        box.sync_policy()
+        with box.uow_factory() as uow:
+            known = uow.users.find(user)
+            if known is not None:  # made by an earlier run, maybe with another password
+                uow.users.update(replace(known, password_hash=box.hasher.hash(password)))
+                uow.commit()
+        if known is None:
+            accounts.create_user(
+                box.uow_factory(),
+                clock=box.clock,
+                hasher=box.hasher,
+                actor=ACTOR,
+                name=user,
+                role=role,
+                password=password,
+            )
+        with TestClient(create_app(box), follow_redirects=False) as client:
+            signed = client.post("/login", data={"name": user, "password": password, "next": "/"})
+            assert signed.status_code == 303, signed.text
+            yield box, client
+    finally:
+        box.close()
 
 
 # == seeding =====================================================================================
