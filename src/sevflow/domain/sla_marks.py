@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.policy import ClockKind
+from sevflow.domain.severity import Severity
 from sevflow.domain.sla import ClockState
 from sevflow.domain.tickets import Ticket
 
@@ -91,6 +92,26 @@ def group_of(
     if at_risk_at is not None and at_risk_at <= now:
         return BoardGroup.AT_RISK
     return BoardGroup.PAUSED if paused else BoardGroup.ON_TRACK
+
+
+SEVERITY_WEIGHT = {Severity.SEV1: 8.0, Severity.SEV2: 4.0, Severity.SEV3: 2.0, Severity.SEV4: 1.0}
+"""How much more urgent a minute left is at each severity (see ``urgency``)."""
+
+
+def seconds_left(deadline_at: datetime | None, now: datetime) -> float | None:
+    """Wall-clock seconds from ``now`` to a deadline (negative: overdue); ``None``: no deadline."""
+    return None if deadline_at is None else (deadline_at - now).total_seconds()
+
+
+def urgency(seconds_left: float | None, severity: Severity, ticket_id: int) -> tuple[int, float, int]:
+    """The order of a queue, as a sort key: overdue tickets first (the most overdue first), then
+    the time left to the nearest deadline divided by the severity's weight (a Sev1 with an hour
+    left comes before a Sev3 with two), tickets with no running clock last; ties by id."""
+    if seconds_left is None:
+        return (2, 0.0, ticket_id)
+    if seconds_left <= 0:
+        return (0, seconds_left, ticket_id)
+    return (1, seconds_left / SEVERITY_WEIGHT[severity], ticket_id)
 
 
 def sla_marks(ticket: Ticket) -> SlaMarks:

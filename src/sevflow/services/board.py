@@ -1,9 +1,6 @@
 """The SLA board and the queues: open tickets grouped by SLA state and severity, read from the
-stored SLA marks (``domain.sla_marks``), so thousands of tickets are grouped without loading one.
-
-Urgency orders a queue: the time left to the nearest deadline, divided by the severity's weight
-(a Sev1 with an hour left comes before a Sev3 with two), overdue tickets first, most overdue
-first; tickets with no running clock last."""
+stored SLA marks (``domain.sla_marks``), so thousands of tickets are grouped without loading one;
+queues are in the order of ``sla_marks.urgency``."""
 
 from __future__ import annotations
 
@@ -14,12 +11,9 @@ from datetime import datetime
 from sevflow.domain.access import Action
 from sevflow.domain.records import BoardQuery, TicketRow
 from sevflow.domain.severity import Severity
-from sevflow.domain.sla_marks import BoardGroup, group_of
+from sevflow.domain.sla_marks import BoardGroup, group_of, seconds_left, urgency
 from sevflow.services.actors import Actor
 from sevflow.services.ports import UnitOfWork
-
-SEVERITY_WEIGHT = {Severity.SEV1: 8.0, Severity.SEV2: 4.0, Severity.SEV3: 2.0, Severity.SEV4: 1.0}
-"""How much more urgent a minute left is at each severity (see the module docstring)."""
 
 GROUP_ORDER = (BoardGroup.BREACHED, BoardGroup.AT_RISK, BoardGroup.ON_TRACK, BoardGroup.PAUSED)
 SEVERITIES = tuple(Severity)
@@ -62,24 +56,9 @@ class Board:
         return self.counts.get((severity, group), 0)
 
 
-def urgency(item: BoardItem) -> tuple[int, float, int]:
-    """Sort key: overdue first (most overdue first), then time left over the severity's weight;
-    tickets with no running clock last; ties by id."""
-    return _urgency(item.seconds_left, item.severity, item.row.id)
-
-
-def _urgency(seconds_left: float | None, severity: Severity, ticket_id: int) -> tuple[int, float, int]:
-    if seconds_left is None:
-        return (2, 0.0, ticket_id)
-    if seconds_left <= 0:
-        return (0, seconds_left, ticket_id)
-    return (1, seconds_left / SEVERITY_WEIGHT[severity], ticket_id)
-
-
 def _item(row: TicketRow, now: datetime) -> BoardItem:
     marks = row.marks
-    left = None if marks.deadline_at is None else (marks.deadline_at - now).total_seconds()
-    return BoardItem(row, marks.group_at(now), marks.stalled(now), left)
+    return BoardItem(row, marks.group_at(now), marks.stalled(now), seconds_left(marks.deadline_at, now))
 
 
 def _visible_query(actor: Actor, query: BoardQuery) -> BoardQuery:
@@ -114,8 +93,8 @@ def sla_board(
             if m.stalled_at is not None and m.stalled_at <= now:
                 stalled += 1
             if severity is None or sev is severity:
-                left = None if m.deadline_at is None else (m.deadline_at - now).total_seconds()
-                members[group].append((_urgency(left, sev, m.id), m.id))
+                key = urgency(seconds_left(m.deadline_at, now), sev, m.id)
+                members[group].append((key, m.id))
         listed = {g: [i for _, i in sorted(ms)[: max(0, shown)]] for g, ms in members.items()}
         rows = {r.id: r for r in uow.tickets.rows_by_id([i for ids in listed.values() for i in ids])}
     sections = tuple(
@@ -163,11 +142,7 @@ def queue(
         marks = uow.tickets.board_marks(query)
         order = sorted(
             marks,
-            key=lambda m: _urgency(
-                None if m.deadline_at is None else (m.deadline_at - now).total_seconds(),
-                Severity(m.severity),
-                m.id,
-            ),
+            key=lambda m: urgency(seconds_left(m.deadline_at, now), Severity(m.severity), m.id),
         )
         rows = uow.tickets.rows_by_id([m.id for m in order[: max(0, shown)]])
         owners = sorted({r.owner for r in rows if r.owner is not None})

@@ -22,6 +22,16 @@ from sevflow.services.actors import Actor
 from sevflow.services.changes import staffing_for
 from sevflow.services.ports import OutboxMessage, StoredEvent, TicketFilter, UnitOfWork
 
+__all__ = [
+    "AT_RISK_PERCENT",
+    "ClockView",
+    "SlaState",
+    "TicketView",
+    "list_tickets",
+    "show_ticket",
+    "sla_state",
+]
+
 
 @dataclass(frozen=True)
 class ClockView:
@@ -69,17 +79,6 @@ def clock_views(ticket: Ticket, now: datetime) -> tuple[ClockView, ...]:
             )
         )
     return tuple(views)
-
-
-__all__ = [
-    "AT_RISK_PERCENT",
-    "ClockView",
-    "SlaState",
-    "TicketView",
-    "list_tickets",
-    "show_ticket",
-    "sla_state",
-]
 
 
 def sla_state(ticket: Ticket, now: datetime) -> SlaState:
