@@ -157,3 +157,14 @@ def uow_factory(request: pytest.FixtureRequest, store: str) -> Iterator[UnitOfWo
         yield SqlUnitOfWorkFactory(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on a migrated, empty database: SQLite, then PostgreSQL (for tests that look at
+    the SQL schema or migrate it themselves)."""
+    engine = make_engine(request.getfixturevalue(f"{request.param}_url"))
+    try:
+        yield engine
+    finally:
+        engine.dispose()

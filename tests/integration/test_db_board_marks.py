@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select, text
 
-from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.schema import alembic_config, migrate
 from sevflow.adapters.db.tables import tickets
 from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
@@ -93,27 +91,19 @@ def a_few_tickets(world: World) -> list[int]:
     return [running, waiting, breached, done, gated]
 
 
-@pytest.mark.parametrize("store", ["sqlite", "postgres"])
-def test_every_save_writes_the_marks_and_the_migration_fills_them_in_again(
-    store: str, request: pytest.FixtureRequest
-) -> None:
-    if store == "postgres":
-        request.applymarker(pytest.mark.postgres)
-    engine = make_engine(request.getfixturevalue(f"{store}_url"))
-    try:
-        world = World.starting(SqlUnitOfWorkFactory(engine))
-        ids = a_few_tickets(world)
-        expected = expected_marks(world, ids)
-        assert stored_marks(engine) == expected
-        # nobody answered the Sev2 (30 minutes) or the VAT ticket (Sev3, 2 hours) in 5 hours
-        assert [row[6] for row in expected] == [True, False, True, False, False]
-        assert expected[4][8:] == ("sev1-confirmation", T0 + timedelta(hours=5, minutes=15))
-        assert expected[1][7] is True  # waiting on the customer: paused
+def test_every_save_writes_the_marks_and_the_migration_fills_them_in_again(sql_engine: Engine) -> None:
+    engine = sql_engine
+    world = World.starting(SqlUnitOfWorkFactory(engine))
+    ids = a_few_tickets(world)
+    expected = expected_marks(world, ids)
+    assert stored_marks(engine) == expected
+    # nobody answered the Sev2 (30 minutes) or the VAT ticket (Sev3, 2 hours) in 5 hours
+    assert [row[6] for row in expected] == [True, False, True, False, False]
+    assert expected[4][8:] == ("sev1-confirmation", T0 + timedelta(hours=5, minutes=15))
+    assert expected[1][7] is True  # waiting on the customer: paused
 
-        raw = stored_as_is(engine)
-        downgrade_to(engine, "0002")  # drops the columns ...
-        migrate(engine)  # ... and the upgrade fills them in from the snapshots
-        assert stored_marks(engine) == expected
-        assert stored_as_is(engine) == raw  # instants stored in the very form every save uses
-    finally:
-        engine.dispose()
+    raw = stored_as_is(engine)
+    downgrade_to(engine, "0002")  # drops the columns ...
+    migrate(engine)  # ... and the upgrade fills them in from the snapshots
+    assert stored_marks(engine) == expected
+    assert stored_as_is(engine) == raw  # instants stored in the very form every save uses
