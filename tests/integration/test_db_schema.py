@@ -60,7 +60,7 @@ def test_migrating_twice_changes_nothing_and_records_the_head_revision(tmp_path:
     upgrade_to_head(url)
     engine = make_engine(url)
     try:
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
         assert is_current(engine)
         assert sorted(inspect(engine).get_table_names()) == [
             "agents",

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import InvalidInput
+from sevflow.domain.oncall import NO_ONCALL, OnCallBook
+from sevflow.domain.routing import DEFAULT_ROUTING, Routing
 from sevflow.domain.severity import Severity
 
 
@@ -263,6 +265,10 @@ class Policy:
     gates: tuple[Gate, ...]
     manual: ManualEscalation
     default_severity: Severity = Severity.SEV3
+    routing: Routing = DEFAULT_ROUTING
+    """Where notifications go (the ``notifications`` section; ``domain.routing``)."""
+    oncall: OnCallBook = NO_ONCALL
+    """Who is on call for each team with a rotation (``domain.oncall``)."""
     _rules_by_name: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     known_services: frozenset[str] = field(init=False, repr=False, compare=False)
     """Every affected service any service line names."""

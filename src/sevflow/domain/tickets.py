@@ -15,18 +15,22 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sevflow.domain import addressing, handoff, ticket_fold, ticket_snapshot
+from sevflow.domain import addressing, handoff, notice_facts, ticket_fold, ticket_snapshot
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.gates import GateState
-from sevflow.domain.notifications import UNNUMBERED, Notification
+from sevflow.domain.notifications import DRILL_MARK, UNNUMBERED, Notification
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
+from sevflow.domain.routing import About
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
 from sevflow.domain.text import check_storable, reason_text, text_field
+
+DRILL_CHANNEL = "drill"
+"""The intake channel of a drill ticket (see ``Ticket.is_drill``)."""
 
 _REMEMBERED_INSTANTS = 256
 """Calendar answers a ticket keeps (a long simulation changes its clocks many times)."""
@@ -200,16 +204,18 @@ class Ticket:
     ) -> None:
         """A comment. A public agent comment counts as the first response and as a status
         update (it restarts the update-cadence clock). A customer reply to a ticket waiting on
-        the customer puts it back in progress."""
+        the customer puts it back in progress. A public agent comment is sent to the customer
+        as a status update (``Role.CUSTOMER``); an internal one never leaves sevflow."""
         body = text_field(body, "comment", required=True)
-        self._record(
-            Event(
-                EventKind.COMMENTED,
-                now,
-                author,
-                {"body": body, "public": public, "from_customer": from_customer},
-            )
+        event = Event(
+            EventKind.COMMENTED,
+            now,
+            author,
+            {"body": body, "public": public, "from_customer": from_customer},
         )
+        self._record(event)
+        if public and not from_customer:
+            self.notify(event, [Role.CUSTOMER])  # the customer's status update
         if from_customer and self.status is Status.WAITING_ON_CUSTOMER:
             self.change_status(Status.IN_PROGRESS, now=now, actor=author, reason="customer replied")
 
@@ -354,18 +360,47 @@ class Ticket:
         self._record(event)
 
     def notify(self, event: Event, roles: Iterable[Role], *, urgent: bool = False) -> None:
-        """Queue a notification about ``event`` to ``roles`` (resolved to addresses now)."""
+        """Queue a notification about ``event`` to ``roles`` (resolved to addresses now), one
+        per channel the policy's routing picks (``domain.routing``)."""
         roles = tuple(dict.fromkeys(roles))
         recipients = tuple(dict.fromkeys(r for role in roles if (r := self.address_of(role))))
         if not recipients:
             return
         what = event.kind.value.replace("_", " ")
         number = UNNUMBERED if self.id is None else f"#{self.id}"
-        subject = f"[{self.severity.value}] {number} {what}: {self.title}"[:200]
+        drill = self.is_drill
+        subject = (DRILL_MARK if drill else "") + f"[{self.severity.value}] {number} {what}: {self.title}"[
+            :200
+        ]
         summary = event.reason or what
-        self.outbox.append(
-            (event, Notification(event.kind.value, recipients, roles, subject, summary, urgent))
+        about = About(
+            event.kind.value, self.severity, urgent, self.service_line, self.customer_tier, roles, drill
         )
+        deliveries = self.policy.routing.deliveries(about, status=self.status.value)
+        if not deliveries:
+            return
+        facts = notice_facts.facts_of(self, event, recipients)
+        for d in deliveries:
+            digest = None if d.digest is None else d.digest.value
+            notification = Notification(
+                event.kind.value,
+                recipients,
+                roles,
+                subject,
+                summary,
+                urgent,
+                d.channel,
+                d.template.value,
+                digest,
+                facts,
+            )
+            self.outbox.append((event, notification))
+
+    @property
+    def is_drill(self) -> bool:
+        """A rehearsal ticket (opened through the ``drill`` channel): its notifications are
+        marked [DRILL] and go only to the policy's drill channels."""
+        return self.channel == DRILL_CHANNEL
 
     def address_of(self, role: Role) -> str | None:
         """Where a notification to ``role`` goes for this ticket (see ``domain.addressing``)."""

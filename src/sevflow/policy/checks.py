@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from sevflow.domain.severity import Severity
 from sevflow.policy.calendars import check_calendar
 from sevflow.policy.draft import Draft, SlaRow, severity_or_none
 from sevflow.policy.durations import format_minutes, parse_minutes, uses_days
 from sevflow.policy.findings import Finding, PathPart, format_path, listing, raw_at, unknown
+from sevflow.policy.notifications_doc import check_notifications
+from sevflow.policy.oncall_doc import oncall_problems, parse_oncall
 from sevflow.policy.rule_checks import check_gates, check_rules, check_severity_rules
 from sevflow.policy.schema import OwnerPairDoc, SlaCellDoc
 from sevflow.policy.values import DEFAULT_OWNERS
@@ -33,7 +37,27 @@ def cross_check(draft: Draft) -> list[Finding]:
         *check_severity_rules(draft),
         *check_gates(draft),
         *_manual(draft),
+        *check_notifications(
+            draft.raw.get("notifications"),
+            service_lines=None if draft.service_lines is None else tuple(draft.service_lines),
+            customer_tiers=draft.customer_tiers,
+        ),
+        *_oncall(draft),
     ]
+
+
+def _oncall(draft: Draft) -> list[Finding]:
+    try:
+        docs = parse_oncall(draft.raw.get("oncall") or {})
+    except ValidationError:
+        return []  # reported by the schema
+    found = oncall_problems(docs)
+    teams = draft.team_names
+    if teams is not None:
+        found += [
+            unknown(("oncall", team), "team", team, sorted(teams)) for team in docs if team not in teams
+        ]
+    return found
 
 
 def _same_severity_twice(loc: tuple[PathPart, ...], section: Any) -> list[Finding]:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
+from sevflow.domain.oncall import OnCallBook
 from sevflow.domain.policy import (
     Action,
     ActionKind,
@@ -29,6 +30,8 @@ from sevflow.domain.policy import (
 )
 from sevflow.domain.severity import Severity
 from sevflow.policy.calendars import build_calendar
+from sevflow.policy.notifications_doc import to_routing
+from sevflow.policy.oncall_doc import to_schedules
 from sevflow.policy.schema import ActionDoc, PolicyDocument, RuleDoc, ServiceLineDoc, TriggerDoc
 from sevflow.policy.values import DEFAULT_OWNERS, NEXT
 
@@ -92,6 +95,8 @@ def to_policy(doc: PolicyDocument, *, version: str) -> Policy:
             deescalate_roles=frozenset(doc.manual_escalation.deescalate),
         ),
         default_severity=doc.default_severity,
+        routing=to_routing(doc.notifications),
+        oncall=OnCallBook(to_schedules(doc.oncall)),
     )
 
 

@@ -27,9 +27,11 @@ from sevflow.policy.draft import read_draft
 from sevflow.policy.findings import Finding, format_path
 from sevflow.policy.problems import findings_from
 from sevflow.policy.schema import PolicyDocument
+from sevflow.policy.templates import read_template_folder
 from sevflow.policy.yamlfile import read_yaml
 
 _SECTIONS = ", ".join(PolicyDocument.model_fields)
+_OPTIONAL_SECTIONS = ("notifications", "oncall")
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
@@ -49,7 +51,13 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         ) from None
     except OSError as err:
         raise PolicyError(source, [PolicyProblem("", f"cannot be read: {err.strerror}")]) from None
-    return load_policy_text(text, source)
+    policy = load_policy_text(text, source)
+    folder = policy.routing.templates_folder
+    if folder is not None:
+        _, problems = read_template_folder(Path(path).parent / folder)
+        if problems:
+            raise PolicyError(source, [PolicyProblem("notifications.templates", p) for p in problems])
+    return policy
 
 
 def load_policy_text(text: str, source: str) -> Policy:
@@ -91,10 +99,14 @@ def to_checked_policy(document: PolicyDocument, source: str) -> Policy:
 
 
 def policy_version(document: PolicyDocument) -> str:
-    """First 12 hex digits of the SHA-256 of the document's canonical JSON."""
-    canonical = json.dumps(
-        document.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    """First 12 hex digits of the SHA-256 of the document's canonical JSON. Sections added
+    since version 1 of the format count only when given (``_OPTIONAL_SECTIONS``), so a policy
+    that does not use them keeps its version."""
+    data = document.model_dump(mode="json")
+    for section in _OPTIONAL_SECTIONS:
+        if not data.get(section):
+            data.pop(section, None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 

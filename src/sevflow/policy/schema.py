@@ -18,6 +18,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sevflow.domain.severity import Severity
+from sevflow.policy.notifications_doc import NotificationsDoc
+from sevflow.policy.oncall_doc import OnCallDoc
 from sevflow.policy.values import (
     ClockName,
     Count,
@@ -200,3 +202,5 @@ class PolicyDocument(_Strict):
     severity_rules: list[SeverityRuleDoc] = []
     gates: list[GateDoc] = []
     manual_escalation: ManualEscalationDoc
+    notifications: NotificationsDoc | None = None
+    oncall: dict[Name, OnCallDoc] = {}

@@ -15,9 +15,9 @@ from sevflow.domain.delivery import Outcome as DeliveryOutcome
 from sevflow.domain.errors import Conflict, InvalidInput, NotFound
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.instants import require_aware
-from sevflow.domain.notifications import Notification
+from sevflow.domain.notifications import Notification, from_payload, to_payload
 from sevflow.domain.outcomes import DIMENSIONS, Outcome, Totals
-from sevflow.domain.policy import Policy, Role
+from sevflow.domain.policy import Policy
 from sevflow.domain.records import (
     BoardQuery,
     DeliveryRecord,
@@ -436,9 +436,9 @@ class MemoryOutbox(_Repository):
                 ticket_id,
                 event_seq,
                 f"{ticket_id}:{event_seq}:{n}",
-                json.dumps(_payload(notification)),
+                json.dumps(to_payload(notification)),
                 now,
-                now,
+                notification.held_until or now,
             )
             rows.append(row)
             self._w.outbox.append(row)
@@ -480,27 +480,9 @@ class MemoryOutbox(_Repository):
         return [d for d in (*self._store.deliveries, *self._w.deliveries) if d.ticket_id == ticket_id]
 
 
-def _payload(n: Notification) -> dict[str, Any]:
-    return {
-        "event_kind": n.event_kind,
-        "recipients": list(n.recipients),
-        "roles": [r.value for r in n.roles],
-        "subject": n.subject,
-        "summary": n.summary,
-        "urgent": n.urgent,
-    }
-
-
 def _message(row: OutboxRow) -> OutboxMessage:
     p = json.loads(row.payload)
-    notification = Notification(
-        p["event_kind"],
-        tuple(p["recipients"]),
-        tuple(Role(r) for r in p["roles"]),
-        p["subject"],
-        p["summary"],
-        p["urgent"],
-    )
+    notification = from_payload(p)
     return OutboxMessage(
         row.id,
         row.ticket_id,

@@ -148,6 +148,7 @@ outbox = Table(
     Column("event_seq", Integer, nullable=False),
     Column("idempotency_key", Text, nullable=False, unique=True),
     Column("event_kind", String(SHORT), nullable=False),
+    Column("channel", String(SHORT), nullable=False, server_default="log"),
     Column("recipients", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False),

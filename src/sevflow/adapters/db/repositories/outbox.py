@@ -20,8 +20,7 @@ from sevflow.domain.delivery import Attempt
 from sevflow.domain.delivery import Outcome as DeliveryOutcome
 from sevflow.domain.errors import Conflict, NotFound
 from sevflow.domain.instants import require_aware
-from sevflow.domain.notifications import Notification
-from sevflow.domain.policy import Role
+from sevflow.domain.notifications import Notification, from_payload, to_payload
 from sevflow.domain.records import DeliveryRecord, OutboxMessage
 
 _O = outbox.c
@@ -32,6 +31,7 @@ _INSERT = BulkInsert(
         "event_seq",
         "idempotency_key",
         "event_kind",
+        "channel",
         "recipients",
         "payload",
         "status",
@@ -89,28 +89,6 @@ def idempotency_key(ticket_id: int, event_seq: int, n: int) -> str:
     return f"{ticket_id}:{event_seq}:{n}"
 
 
-def payload_of(notification: Notification) -> dict[str, Any]:
-    return {
-        "event_kind": notification.event_kind,
-        "recipients": list(notification.recipients),
-        "roles": [role.value for role in notification.roles],
-        "subject": notification.subject,
-        "summary": notification.summary,
-        "urgent": notification.urgent,
-    }
-
-
-def notification_of(payload: dict[str, Any]) -> Notification:
-    return Notification(
-        event_kind=payload["event_kind"],
-        recipients=tuple(payload["recipients"]),
-        roles=tuple(Role(r) for r in payload["roles"]),
-        subject=payload["subject"],
-        summary=payload["summary"],
-        urgent=bool(payload["urgent"]),
-    )
-
-
 class SqlOutboxRepository:
     __slots__ = ("_ctx",)
 
@@ -135,12 +113,13 @@ class SqlOutboxRepository:
                     event_seq,
                     idempotency_key(ticket_id, event_seq, n),
                     notification.event_kind,
+                    notification.channel,
                     list(notification.recipients),
-                    payload_of(notification),
+                    to_payload(notification),
                     OUTBOX_PENDING,
                     0,
                     now,
-                    now,
+                    notification.held_until or now,
                 )
             )
         try:
@@ -253,7 +232,7 @@ def _messages(rows: Any) -> list[OutboxMessage]:
             ticket_id=r.ticket_id,
             event_seq=r.event_seq,
             idempotency_key=r.idempotency_key,
-            notification=notification_of(r.payload),
+            notification=from_payload(r.payload),
             created_at=r.created_at,
             status=r.status,
             attempts=r.attempts,
