@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sevflow.adapters.channels.factory import build_channels
 from sevflow.adapters.clock import SystemClock
+from sevflow.adapters.composing import Composer
 from sevflow.adapters.db.credential_feed import CredentialFeed, Forgetful
 from sevflow.adapters.db.engine import make_engine
 from sevflow.adapters.db.locks import worker_lock
@@ -19,9 +22,25 @@ from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.adapters.db.wakeup import Wakeup, wakeup_for
 from sevflow.adapters.passwords import Argon2Hasher
 from sevflow.config import Settings
+from sevflow.domain.errors import InvalidInput
 from sevflow.policy.loader import load_policy
+from sevflow.policy.templates import read_template_folder
+from sevflow.services.dispatch import Dispatcher, by_channel_name
 from sevflow.services.policies import activate_policy
-from sevflow.services.ports import Clock, PasswordHasher, UnitOfWork
+from sevflow.services.ports import Channel, Clock, PasswordHasher, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A dispatcher built for one policy version, and the channels to close after it."""
+
+    policy_version: str
+    dispatcher: Dispatcher
+    channels: tuple[Channel, ...]
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
 
 
 @dataclass
@@ -77,6 +96,29 @@ class Container:
         return activate_policy(
             self.uow_factory(), clock=self.clock, policy=policy, source_text=path.read_text(encoding="utf-8")
         )
+
+    def dispatcher(self, environ: Mapping[str, str] | None = None) -> Delivery:
+        """A dispatcher for the active policy's channels (secrets from ``environ``, by default
+        the process environment; ``InvalidInput`` naming a missing one), with the templates
+        of the policy's folder (next to ``settings.policy_path``). Close its channels after."""
+        with self.read_uow_factory() as uow:
+            policy = uow.policies.active()
+        routing = policy.routing
+        channels = build_channels(
+            routing,
+            oncall=policy.oncall,
+            now=self.clock.now,
+            environ=os.environ if environ is None else environ,
+        )
+        templates: dict[str, str] = {}
+        if routing.templates_folder is not None:
+            folder = self.settings.policy_path.parent / routing.templates_folder
+            templates, problems = read_template_folder(folder)
+            if problems:
+                raise InvalidInput("; ".join(problems))
+        composer = Composer(routing, templates=templates, base_url=self.settings.public_url)
+        dispatcher = Dispatcher(self.uow_factory, self.clock, by_channel_name(channels), composer=composer)
+        return Delivery(policy.version, dispatcher, tuple(channels.values()))
 
     def close(self) -> None:
         self.engine.dispose()

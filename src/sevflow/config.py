@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # --- HTTP API -----------------------------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     """Requests with a larger body are refused with 413 before they are read."""
+    public_url: str | None = None
+    """Where people reach this sevflow (``https://sevflow.acme.example``): notifications link to
+    tickets and acknowledgements under it. Left out: no links in notifications."""
     cookie_secure: bool = True
     """Send the session cookie only over HTTPS (browsers treat http://localhost as secure)."""
     intake_secret: SecretStr | None = None

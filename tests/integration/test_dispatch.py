@@ -62,7 +62,17 @@ def test_a_queued_notification_reaches_the_receiver_signed_with_its_idempotency_
     assert got.signature_ok
     assert got.path == "/hooks/sevflow?token=secret-in-query"
     assert got.headers["idempotency-key"] == f"{tid}:2:0"
+    facts = got.body.pop("facts")
+    assert (facts["ticket"], facts["title"], facts["severity"], facts["owner"], facts["event"]["kind"]) == (
+        tid,
+        "Checkout down for EU cards",
+        "Sev2",
+        "omar",
+        "assigned",
+    )
     assert got.body == {
+        "channel": "log",
+        "drill": False,
         "idempotency_key": f"{tid}:2:0",
         "ticket_id": tid,
         "event_seq": 2,

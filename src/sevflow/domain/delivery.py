@@ -14,6 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sevflow.domain.records import OutboxMessage
 
 
 class Outcome(StrEnum):
@@ -84,4 +88,13 @@ class Sent:
     outcome: Outcome
     target: str
     status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A queued message written for the outside world (template rendered, sensitive data
+    masked); ``error`` says why its template could not be used (the plain fallback was)."""
+
+    message: OutboxMessage
     error: str | None = None

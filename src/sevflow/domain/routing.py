@@ -151,6 +151,10 @@ class Routing:
     daily_at: time = time(8, 0)
     templates_folder: str | None = None
     """Where the team's own templates are, relative to the policy file (read at delivery)."""
+    redaction_patterns: tuple[tuple[str, str], ...] = ()
+    """The team's own ``(name, regular expression)`` pairs masked as ``[name]``, besides the
+    built-in ones (e-mail addresses, phones, cards, IBANs, secrets, IP addresses)."""
+    redaction_allow: tuple[str, ...] = ()
 
     def deliveries(self, about: About, *, status: str | None = None) -> tuple[Delivery, ...]:
         """Where a notification goes (see the module docstring); ``status`` is the ticket's

@@ -178,6 +178,30 @@ class RouteDoc(_Strict):
     digest: Digest | None = None
 
 
+def _regex(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a regular expression, got {show(value)}")
+    try:
+        compiled = re.compile(value)
+    except re.error as err:
+        raise ValueError(f"not a valid regular expression: {err}") from None
+    if compiled.fullmatch(""):
+        raise ValueError("the pattern matches empty text; it must match at least one character")
+    return value
+
+
+class RedactionPatternDoc(_Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    """Masked text is shown as ``[name]``."""
+    regex: Annotated[str, BeforeValidator(_regex)]
+
+
+class RedactionDoc(_Strict):
+    patterns: list[RedactionPatternDoc] = []
+    allow: list[Annotated[str, Field(min_length=1)]] = []
+    """Exact strings never masked (your own support address, a public status-page IP)."""
+
+
 class DigestsDoc(_Strict):
     zone: ZoneName = "UTC"
     daily_at: ClockTime = time(8, 0)
@@ -194,6 +218,7 @@ class NotificationsDoc(_Strict):
     default: NameList = [LOG]
     drills: NameList | None = None
     digests: DigestsDoc = DigestsDoc()
+    redaction: RedactionDoc = RedactionDoc()
     templates: Annotated[str, Field(min_length=1)] | None = None
     """A folder (relative to the policy file) whose ``NAME.j2`` files replace built-in templates."""
 
@@ -295,4 +320,6 @@ def to_routing(doc: NotificationsDoc | None) -> Routing:
         digest_zone=doc.digests.zone,
         daily_at=doc.digests.daily_at,
         templates_folder=doc.templates,
+        redaction_patterns=tuple((p.name, p.regex) for p in doc.redaction.patterns),
+        redaction_allow=tuple(doc.redaction.allow),
     )

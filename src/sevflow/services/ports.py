@@ -22,7 +22,7 @@ from sevflow.domain.accounts import (
     User,
     WebSession,
 )
-from sevflow.domain.delivery import Attempt, Sent
+from sevflow.domain.delivery import Attempt, Composed, Sent
 from sevflow.domain.events import Event
 from sevflow.domain.notifications import Notification
 from sevflow.domain.outcomes import Outcome, Totals
@@ -262,6 +262,23 @@ class Channel(Protocol):
     name: str
 
     async def send(self, message: OutboxMessage) -> Sent: ...
+
+    async def close(self) -> None:
+        """Release the channel's connections (idempotent)."""
+        ...
+
+
+class Composer(Protocol):
+    """Writes queued messages for the outside world: the channel's template rendered from the
+    message's facts, then every outgoing string masked (redaction). Never raises for a broken
+    template: the plain fallback is used and ``Composed.error`` says why."""
+
+    def compose(self, message: OutboxMessage) -> Composed: ...
+
+    def digest(self, messages: Sequence[OutboxMessage]) -> Composed:
+        """One message for several held notices of the same channel and recipients; its
+        idempotency key is derived from theirs (the same on a re-send)."""
+        ...
 
 
 class AgentRepository(Protocol):

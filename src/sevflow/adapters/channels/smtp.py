@@ -52,7 +52,7 @@ def compose(message: OutboxMessage, *, sender: str, to: Sequence[str], domain: s
     text = f"{n.subject}\n\n{n.summary}\n\nTicket #{message.ticket_id} · {n.event_kind.replace('_', ' ')}\n"
     mail.set_content(text)
     mail.add_alternative(
-        f'<html><body><h1 style="font-size:1.1em">{escape(n.subject)}</h1><p>{escape(n.summary)}</p>'
+        f'<html><body><h1 style="font-size:1.1em">{escape(n.subject)}</h1><p style="white-space:pre-wrap">{escape(n.summary)}</p>'
         f'<p style="color:#57606a">Ticket #{message.ticket_id} · {escape(n.event_kind.replace("_", " "))}</p>'
         "</body></html>",
         subtype="html",
@@ -93,6 +93,9 @@ class EmailChannel:
             return Sent(Outcome.REFUSED, target, error="none of the recipients has an e-mail address")
         mail = compose(message, sender=self.sender, to=to, domain=self.domain)
         return await asyncio.to_thread(self._deliver, mail, to, target)
+
+    async def close(self) -> None:
+        return None  # a connection per send
 
     def _deliver(self, mail: EmailMessage, to: list[str], target: str) -> Sent:
         try:

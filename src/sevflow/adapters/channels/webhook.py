@@ -41,6 +41,9 @@ def body_of(message: OutboxMessage) -> bytes:
             "recipients": list(n.recipients),
             "roles": [r.value for r in n.roles],
             "queued_at": message.created_at.isoformat(),
+            "channel": n.channel,
+            "drill": n.drill,
+            "facts": dict(n.facts),
         }
     )
 

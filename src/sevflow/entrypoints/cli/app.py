@@ -7,6 +7,7 @@ import typer
 from sevflow.entrypoints.cli import (
     agent_cmd,
     demo_cmd,
+    dispatcher_cmd,
     init_cmd,
     policy_cmd,
     serve_cmd,
@@ -35,6 +36,7 @@ app.add_typer(sla_cmd.app, name="sla")
 app.add_typer(ticket_cmd.app, name="ticket")
 app.add_typer(agent_cmd.app, name="agent")
 app.command("worker")(worker_cmd.worker)
+app.command("dispatcher")(dispatcher_cmd.dispatcher)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(token_cmd.app, name="token")
 app.add_typer(user_cmd.app, name="user")

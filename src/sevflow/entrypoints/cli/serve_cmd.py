@@ -12,6 +12,7 @@ import uvicorn
 from sevflow.bootstrap import Container
 from sevflow.entrypoints.api.app import create_app
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
+from sevflow.entrypoints.delivery import run_delivery
 from sevflow.entrypoints.worker import run_worker
 
 
@@ -41,19 +42,23 @@ def serve(
 def run_server(
     box: Container, *, host: str, port: int, worker: bool, log_level: str, workers: int = 1
 ) -> None:
-    """Serve the API and the dashboard over ``box`` until interrupted, with the timer worker in a
-    thread beside them if ``worker``."""
+    """Serve the API and the dashboard over ``box`` until interrupted, with the timer worker and
+    the delivery loop in threads beside them if ``worker``."""
     stop = threading.Event()
     thread: threading.Thread | None = None
     if worker:
+        box.dispatcher()  # refuse to start with a channel missing its secret
         thread = threading.Thread(
             target=run_worker, args=(box,), kwargs={"stop": stop}, name="sevflow-worker", daemon=True
         )
         thread.start()
+        threading.Thread(
+            target=run_delivery, args=(box,), kwargs={"stop": stop}, name="sevflow-delivery", daemon=True
+        ).start()
     where = box.engine.url.render_as_string(hide_password=True)
     out.print(
         f"sevflow on http://{host}:{port} (the dashboard at /, the API's docs at /docs) over {where}"
-        + (", timer worker running" if worker else "")
+        + (", timer worker and delivery running" if worker else "")
     )
     try:
         if workers == 1:

@@ -11,6 +11,7 @@ import typer
 
 from sevflow.entrypoints.cli import render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
+from sevflow.entrypoints.delivery import run_delivery
 from sevflow.entrypoints.process import settle_heap
 from sevflow.entrypoints.worker import run_worker
 from sevflow.services.timers import TickResult
@@ -23,6 +24,10 @@ def worker(
         float, typer.Option(min=0.01, max=60, help="Longest nap between looks at the timer table (seconds).")
     ] = 1.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Do not print each fired event.")] = False,
+    deliver: Annotated[
+        bool,
+        typer.Option("--deliver/--no-deliver", help="Also deliver notifications (see `sevflow dispatcher`)."),
+    ] = True,
 ) -> None:
     """Run the timer engine: fire warnings, breaches and escalations at their due instant.
 
@@ -46,6 +51,13 @@ def worker(
     with container() as box:
         where = box.engine.url.render_as_string(hide_password=True)
         settle_heap()
+        sender = None
+        if deliver:
+            box.dispatcher()  # refuse to start with a channel missing its secret
+            sender = threading.Thread(
+                target=run_delivery, args=(box,), kwargs={"stop": stop}, name="sevflow-delivery", daemon=True
+            )
+            sender.start()
         stats = run_worker(
             box,
             stop=stop,
@@ -53,6 +65,12 @@ def worker(
             on_tick=on_tick,
             batch_size=batch,
             max_sleep=max_sleep,
-            on_start=lambda: out.print(f"sevflow worker on {where} — Ctrl-C to stop"),
+            on_start=lambda: out.print(
+                f"sevflow worker on {where}"
+                + (", delivering notifications" if deliver else "")
+                + " — Ctrl-C to stop"
+            ),
         )
+        if sender is not None:
+            sender.join(timeout=30)
     out.print(f"stopped: {stats.fired} timers fired, {stats.events} events recorded, {stats.failed} failures")
