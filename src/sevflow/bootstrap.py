@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -117,7 +118,13 @@ class Container:
             if problems:
                 raise InvalidInput("; ".join(problems))
         composer = Composer(routing, templates=templates, base_url=self.settings.public_url)
-        dispatcher = Dispatcher(self.uow_factory, self.clock, by_channel_name(channels), composer=composer)
+        dispatcher = Dispatcher(
+            self.uow_factory,
+            self.clock,
+            by_channel_name(channels),
+            composer=composer,
+            lease=timedelta(seconds=self.settings.delivery_lease_seconds),
+        )
         return Delivery(policy.version, dispatcher, tuple(channels.values()))
 
     def close(self) -> None:

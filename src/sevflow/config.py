@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # --- HTTP API -----------------------------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     """Requests with a larger body are refused with 413 before they are read."""
+    delivery_lease_seconds: float = Field(default=120.0, ge=1.0, le=3600.0)
+    """How long a claimed notification is held for its sender; a sender that dies leaves it to
+    be sent again (same idempotency key) once this has passed. Longer than any channel timeout."""
     public_url: str | None = None
     """Where people reach this sevflow (``https://sevflow.acme.example``): notifications link to
     tickets and acknowledgements under it. Left out: no links in notifications."""

@@ -4,6 +4,7 @@ signature, answers with the statuses it was told to (then 200), and keeps what i
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,13 +64,18 @@ class Receiver:
 
 
 @contextmanager
-def receiving(secret: bytes | None, statuses: list[int] | None = None) -> Iterator[Receiver]:
+def receiving(
+    secret: bytes | None, statuses: list[int] | None = None, *, delay: float = 0.0
+) -> Iterator[Receiver]:
+    """A receiver on a free loopback port; ``delay``: seconds each answer takes."""
     receiver = Receiver(secret, list(statuses or []))
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if delay:
+                time.sleep(delay)
             status = receiver.answer(self.path, headers, raw)
             self.send_response(status)
             self.send_header("Content-Length", "0")

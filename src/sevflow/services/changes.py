@@ -33,14 +33,19 @@ class Before:
 NEW = Before(None, False)
 
 
-def staffing_for(uow: UnitOfWork, policy: Policy, service_line: str) -> Staffing:
-    """Load and presence of everybody who could own a ticket of ``service_line`` (an unknown
-    service line is refused with the allowed ones)."""
+def staffing_for(uow: UnitOfWork, policy: Policy, service_line: str, *, now: datetime) -> Staffing:
+    """Load and presence at ``now`` of everybody who could own a ticket of ``service_line`` (an
+    unknown service line is refused with the allowed ones). Away: marked away, or replaced by an
+    override of an on-call rotation at ``now`` (vacation cover), so the secondary covers."""
     line = policy.service_line(service_line)
     names = {p for pair in line.owners.values() for p in (pair.primary, pair.secondary)}
     names |= {m for team in line.teams.values() for m in (*team.members, team.lead)}
     names.add(line.manager)
-    return uow.agents.staffing(sorted(names))
+    staffing = uow.agents.staffing(sorted(names))
+    if not policy.oncall.schedules:
+        return staffing
+    covered = policy.oncall.away(now) & names
+    return Staffing(staffing.load, staffing.away | covered) if covered else staffing
 
 
 def settle(ticket: Ticket, now: datetime, staffing: Staffing) -> Decision:

@@ -136,14 +136,14 @@ def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTi
             if known is not None:
                 ticket = uow.tickets.get(known, for_update=True)
                 before = Before.of(ticket)
-                staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+                staffing = staffing_for(uow, ticket.policy, ticket.service_line, now=now)
                 skipped = _update(ticket, incoming, actor, now)
                 created = False
             else:
                 _check_may_open(incoming)
                 policy = uow.policies.active()
                 request = request_for(uow, policy, incoming)
-                staffing = staffing_for(uow, policy, request.service_line)
+                staffing = staffing_for(uow, policy, request.service_line, now=now)
                 ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
                 # an update seen first (sent out of order, or about a ticket older than the
                 # connection) still carries its comment and status: applied, not dropped

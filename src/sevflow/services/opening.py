@@ -146,11 +146,11 @@ def open_tickets(
         _check_may_open(actor, r)
     if read_uow is not None:
         with read_uow:
-            complete, policy, book = _read_for_opening(read_uow, requests)
+            complete, policy, book = _read_for_opening(read_uow, requests, now)
         # the read ended with its block: no lock is held while the domain works
     with uow:
         if read_uow is None:
-            complete, policy, book = _read_for_opening(uow, requests)
+            complete, policy, book = _read_for_opening(uow, requests, now)
         changes = []
         for r in complete:
             staffing = book.lines[r.service_line]
@@ -164,14 +164,14 @@ def open_tickets(
 
 
 def _read_for_opening(
-    uow: UnitOfWork, requests: Sequence[NewTicket]
+    uow: UnitOfWork, requests: Sequence[NewTicket], now: datetime
 ) -> tuple[list[NewTicket], Policy, _StaffingBook]:
     """The requests with their tiers given, the active policy, and the staffing of their lines."""
     complete = [r.with_registered_tier(uow) for r in requests]
     policy = uow.policies.active()
     book = _StaffingBook()
     for line in dict.fromkeys(r.service_line for r in complete):
-        book.lines[line] = staffing_for(uow, policy, line)
+        book.lines[line] = staffing_for(uow, policy, line, now=now)
     return complete, policy, book
 
 
@@ -236,7 +236,7 @@ def create_ticket(
             done = recorded_ticket(uow, actor.name, idempotency, now=now)
             if done is not None:
                 return Outcome(uow.tickets.get(done), replayed=True)
-            [complete], policy, book = _read_for_opening(uow, [request])
+            [complete], policy, book = _read_for_opening(uow, [request], now)
             staffing = book.lines[complete.service_line]
             ticket = complete.open_under(policy, now=now, actor=actor.name, staffing=staffing)
             decision = settle(ticket, now, staffing)

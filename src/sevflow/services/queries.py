@@ -134,7 +134,7 @@ def show_ticket(
             actor.require(Action.TICKET_READ, ticket_customer=ticket.customer)
         events = visible_to(actor, uow.events.for_ticket(ticket_id))
         project_ahead = project_ahead and not (actor is not None and actor.is_customer)
-        staffing = staffing_for(uow, ticket.policy, ticket.service_line) if project_ahead else None
+        staffing = staffing_for(uow, ticket.policy, ticket.service_line, now=now) if project_ahead else None
         staff = actor is None or not actor.is_customer
         notified = tuple(uow.outbox.for_ticket(ticket_id)) if with_notifications and staff else ()
     steps = tuple(project(ticket, now, staffing=staffing)) if staffing is not None else ()

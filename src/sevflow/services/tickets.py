@@ -87,7 +87,7 @@ def _change(
                     "somebody changed it meanwhile; reload it and try again"
                 )
             before = Before.of(ticket)
-            staffing = staffing_for(uow, ticket.policy, ticket.service_line)
+            staffing = staffing_for(uow, ticket.policy, ticket.service_line, now=now)
             try:
                 act(ticket, staffing)
             except NotPermitted as refused:

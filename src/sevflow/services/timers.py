@@ -78,7 +78,7 @@ def _fire(u: UnitOfWork, ticket_ids: list[int], now: datetime) -> list[tuple[int
         line = (ticket.policy_version, ticket.service_line)
         staffing = staffings.get(line)
         if staffing is None:
-            staffing = staffings[line] = staffing_for(u, ticket.policy, ticket.service_line)
+            staffing = staffings[line] = staffing_for(u, ticket.policy, ticket.service_line, now=now)
         decision = settle(ticket, now, staffing)
         assert ticket.id is not None
         fired += [(ticket.id, event) for event in ticket.pending]
