@@ -21,11 +21,13 @@ from fastapi import FastAPI
 
 from sevflow.domain.status import Status
 from sevflow.entrypoints.web.app import is_page_path
+from sevflow.policy.loader import load_policy_text
 from sevflow.policy.starter import starter_policy_text
-from sevflow.services import accounts
+from sevflow.services import accounts, policies
 from sevflow.services import tickets as ticket_service
 from sevflow.services.actors import Actor
 from tests.api import deliveries
+from tests.api.oncall_policy import oncall_policy_text
 from tests.api.world import PASSWORD, ApiWorld
 
 FORBIDDEN = "urn:sevflow:problem:forbidden"
@@ -56,6 +58,8 @@ GET    /api/audit                                                        allow  
 GET    /api/teams                                                        allow  allow   allow  allow  allow  deny   deny    deny
 GET    /api/agents                                                       allow  allow   allow  allow  allow  deny   deny    deny
 GET    /api/service-lines                                                allow  allow   allow  allow  allow  deny   deny    deny
+GET    /api/oncall/{team}                                                allow  allow   allow  allow  allow  deny   deny    deny
+GET    /api/oncall/{team}/handoffs                                       allow  allow   allow  allow  allow  deny   deny    deny
 PUT    /api/agents/{name}/away        (oneself)                          allow  allow   allow  allow  deny   deny   deny    deny
 PUT    /api/agents/{name}/away        (someone else)                     allow  allow   allow  deny   deny   deny   deny    deny
 GET    /api/customers                                                    allow  allow   allow  allow  allow  deny   deny    deny
@@ -91,7 +95,7 @@ POST   /api/intake/zendesk            (signed: the signature is the key) allow a
 POST   /api/intake/jira               (signed: the signature is the key) allow allow   allow  allow  allow  allow  allow   allow
 """
 # fmt: on
-"""Why, in words: viewers read tickets, the directory and the policy; agents also work tickets
+"""Why, in words: viewers read tickets, the directory (with who is on call) and the policy; agents also work tickets
 (comment, change status / severity / impact, escalate, take, decide gates as the policy's
 approvers); leads also de-escalate, change a customer's tier and set colleagues away; managers
 also manage customers and read the audit log; admins also manage users, everyone's tokens and the
@@ -249,6 +253,20 @@ def policy_version(w: ApiWorld, user: str) -> Call:
     return Call(f"/api/policy/versions/{version}")
 
 
+def on_call(suffix: str, **params: str) -> Callable[..., Call]:
+    """A request about payments-l3's rotation, with a policy that has one active (it stays
+    active: the same rules as the starter's, plus rotations and no override before the 25th)."""
+
+    def build(w: ApiWorld, user: str) -> Call:
+        text = oncall_policy_text()
+        policies.activate_policy(
+            w.box.uow_factory(), clock=w.clock, policy=load_policy_text(text, "on-call"), source_text=text
+        )
+        return Call(f"/api/oncall/payments-l3{suffix}", params=params)
+
+    return build
+
+
 def new_user(w: ApiWorld, user: str) -> Call:
     return Call("/api/users", json={"name": f"new-by-{user}", "role": "viewer", "password": PASSWORD})
 
@@ -317,6 +335,8 @@ BUILD: dict[str, Callable[[ApiWorld, str], Call]] = {
     "GET /api/teams": fixed("/api/teams"),
     "GET /api/agents": fixed("/api/agents"),
     "GET /api/service-lines": fixed("/api/service-lines"),
+    "GET /api/oncall/{team}": on_call("", at="2026-03-02T10:30:00+01:00"),
+    "GET /api/oncall/{team}/handoffs": on_call("/handoffs", days="14"),
     "PUT /api/agents/{name}/away (oneself)": away(oneself=True),
     "PUT /api/agents/{name}/away (someone else)": away(oneself=False),
     "GET /api/customers": fixed("/api/customers"),

@@ -30,7 +30,7 @@ class Action(StrEnum):
     TICKET_IMPACT = "ticket.impact"
     TICKET_AUDIT = "ticket.audit"
     DIRECTORY_READ = "directory.read"
-    """Teams, agents, service lines."""
+    """Teams, agents, service lines, who is on call."""
     AGENT_AWAY = "agent.away"
     """Set someone else away or back."""
     AGENT_AWAY_SELF = "agent.away_self"

@@ -15,7 +15,16 @@ from sevflow.bootstrap import Container
 from sevflow.domain.errors import InfrastructureError
 from sevflow.entrypoints.api import openapi_doc, problems
 from sevflow.entrypoints.api.guards import RequestGuard
-from sevflow.entrypoints.api.routes import accounts, audit, directory, intake, policy, ticket_actions, tickets
+from sevflow.entrypoints.api.routes import (
+    accounts,
+    audit,
+    directory,
+    intake,
+    oncall,
+    policy,
+    ticket_actions,
+    tickets,
+)
 from sevflow.entrypoints.web import app as web
 from sevflow.services import policies
 from sevflow.services.token_cache import TokenCache
@@ -33,6 +42,7 @@ ROUTERS = (
     (tickets, (401, 403, 404, 409, 422)),
     (ticket_actions, (400, 401, 403, 404, 409, 412, 422, 428)),
     (directory, (401, 403, 404, 422)),
+    (oncall, (401, 403, 404, 422)),
     (policy, (401, 403, 404, 422)),
     (accounts, (401, 403, 404, 409, 422, 429)),
     (audit, (401, 403, 422)),

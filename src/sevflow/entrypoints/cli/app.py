@@ -9,6 +9,7 @@ from sevflow.entrypoints.cli import (
     demo_cmd,
     dispatcher_cmd,
     init_cmd,
+    oncall_cmd,
     policy_cmd,
     serve_cmd,
     sla_cmd,
@@ -35,6 +36,7 @@ app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(sla_cmd.app, name="sla")
 app.add_typer(ticket_cmd.app, name="ticket")
 app.add_typer(agent_cmd.app, name="agent")
+app.add_typer(oncall_cmd.app, name="oncall")
 app.command("worker")(worker_cmd.worker)
 app.command("dispatcher")(dispatcher_cmd.dispatcher)
 app.command("serve")(serve_cmd.serve)
