@@ -21,7 +21,7 @@ from typing import Any
 
 from sevflow.adapters.redaction import Pattern, Redactor
 from sevflow.domain.delivery import Composed
-from sevflow.domain.notice_facts import CUSTOMER_FACTS
+from sevflow.domain.notice_facts import customer_facts
 from sevflow.domain.notifications import DRILL_MARK
 from sevflow.domain.records import OutboxMessage
 from sevflow.domain.routing import Audience, Routing, Template
@@ -95,7 +95,7 @@ class Composer:
 
     def _public(self, facts: Mapping[str, Any], customer: bool) -> dict[str, Any]:
         if customer:
-            facts = {k: v for k, v in facts.items() if k in CUSTOMER_FACTS or k == "update"}
+            facts = customer_facts(facts)
         return dict(self._redacted(dict(facts)))
 
     def _redacted(self, value: Any) -> Any:

@@ -8,6 +8,7 @@ customer template.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,15 @@ CUSTOMER_FACTS = frozenset(
         "opened_at",
         "due",
         "drill",
+        "update",
     }
 )
+
+
+def customer_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the facts a customer may read (``CUSTOMER_FACTS``)."""
+    return {k: v for k, v in facts.items() if k in CUSTOMER_FACTS}
+
 
 _TIMELINE = 5
 """Latest events an executive brief lists."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sevflow.domain.policy import Role
+from sevflow.domain.routing import LOG, Template
 
 UNNUMBERED = "#new"
 """Stands for the ticket's number in the subject of a notification queued before the ticket
@@ -35,8 +36,8 @@ class Notification:
     subject: str
     summary: str
     urgent: bool = False
-    channel: str = "log"
-    template: str = "internal_update"
+    channel: str = LOG
+    template: str = Template.INTERNAL_UPDATE.value
     digest: str | None = None
     facts: Mapping[str, Any] = field(default_factory=dict)
     held_until: datetime | None = None
@@ -85,8 +86,8 @@ def from_payload(payload: Mapping[str, Any]) -> Notification:
         subject=payload["subject"],
         summary=payload["summary"],
         urgent=bool(payload["urgent"]),
-        channel=payload.get("channel", "log"),
-        template=payload.get("template", "internal_update"),
+        channel=payload.get("channel", LOG),
+        template=payload.get("template", Template.INTERNAL_UPDATE.value),
         digest=payload.get("digest"),
         facts=payload.get("facts") or {},
     )

@@ -57,3 +57,14 @@ def run_delivery(
 
     asyncio.run(main())
     return DispatchReport(*totals)
+
+
+def start_delivery(container: Container, *, stop: threading.Event) -> threading.Thread:
+    """``run_delivery`` in a daemon thread, once a dispatcher could be built for the active
+    policy (a channel missing its secret is refused here, before anything runs)."""
+    asyncio.run(container.dispatcher().close())
+    thread = threading.Thread(
+        target=run_delivery, args=(container,), kwargs={"stop": stop}, name="sevflow-delivery", daemon=True
+    )
+    thread.start()
+    return thread

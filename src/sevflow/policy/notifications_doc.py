@@ -10,14 +10,11 @@ its password, webhook URL, signing secret or routing key (``password_env``, ``ur
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -37,7 +34,17 @@ from sevflow.domain.routing import (
     Template,
 )
 from sevflow.policy.findings import Finding, PathPart, unknown
-from sevflow.policy.values import Name, NameList, RoleList, SeverityList, ZoneName, one_or_many, show
+from sevflow.policy.values import (
+    ClockTime,
+    Name,
+    NameList,
+    RoleList,
+    SeverityList,
+    StrictDoc,
+    ZoneName,
+    one_or_many,
+    show,
+)
 
 _ENV = re.compile(r"[A-Z_][A-Z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -70,26 +77,13 @@ def _event(value: object) -> str:
     return str(value)
 
 
-def _clock_time(value: object) -> time:
-    if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d", value):
-        hours, minutes = int(value[:2]), int(value[3:])
-        if hours < 24 and minutes < 60:
-            return time(hours, minutes)
-    raise ValueError(f"expected a time of day like 08:00, got {show(value)}")
-
-
 EnvName = Annotated[str, BeforeValidator(_env_name)]
 Email = Annotated[str, BeforeValidator(_email)]
 Url = Annotated[str, BeforeValidator(_url)]
 EventName = Annotated[str, BeforeValidator(_event)]
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _ChannelBase(_Strict):
+class _ChannelBase(StrictDoc):
     audience: Audience = Audience.INTERNAL
     drill: bool = False
     """Receives drill tickets' notifications (and only those, unless routes name it too)."""
@@ -161,7 +155,7 @@ ChannelDoc = Annotated[
 ]
 
 
-class RouteWhenDoc(_Strict):
+class RouteWhenDoc(StrictDoc):
     event: Annotated[list[EventName], BeforeValidator(one_or_many), Field(min_length=1)] | None = None
     severity: SeverityList | None = None
     urgent: bool | None = None
@@ -170,7 +164,7 @@ class RouteWhenDoc(_Strict):
     role: RoleList | None = None
 
 
-class RouteDoc(_Strict):
+class RouteDoc(StrictDoc):
     name: Name
     when: RouteWhenDoc = RouteWhenDoc()
     to: NameList
@@ -190,19 +184,19 @@ def _regex(value: object) -> str:
     return value
 
 
-class RedactionPatternDoc(_Strict):
+class RedactionPatternDoc(StrictDoc):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
     """Masked text is shown as ``[name]``."""
     regex: Annotated[str, BeforeValidator(_regex)]
 
 
-class RedactionDoc(_Strict):
+class RedactionDoc(StrictDoc):
     patterns: list[RedactionPatternDoc] = []
     allow: list[Annotated[str, Field(min_length=1)]] = []
     """Exact strings never masked (your own support address, a public status-page IP)."""
 
 
-class DigestsDoc(_Strict):
+class DigestsDoc(StrictDoc):
     zone: ZoneName = "UTC"
     daily_at: ClockTime = time(8, 0)
 
@@ -210,7 +204,7 @@ class DigestsDoc(_Strict):
 Addresses = Annotated[list[Email], BeforeValidator(one_or_many), Field(min_length=1)]
 
 
-class NotificationsDoc(_Strict):
+class NotificationsDoc(StrictDoc):
     channels: dict[Name, ChannelDoc] = {}
     contacts: dict[Annotated[str, Field(min_length=1)], Addresses] = {}
     """A recipient (an agent's name, role:NAME, customer:ORG, team:NAME) -> e-mail addresses."""
@@ -221,13 +215,6 @@ class NotificationsDoc(_Strict):
     redaction: RedactionDoc = RedactionDoc()
     templates: Annotated[str, Field(min_length=1)] | None = None
     """A folder (relative to the policy file) whose ``NAME.j2`` files replace built-in templates."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_means_absent(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
 
 
 _SECTION: TypeAdapter[NotificationsDoc] = TypeAdapter(NotificationsDoc)

@@ -23,42 +23,23 @@ first occurrence (see ``sevflow.domain.oncall``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     TypeAdapter,
-    model_validator,
 )
 
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.oncall import HandoffKind, Layer, Override, Schedule, local_instant
 from sevflow.policy.findings import Finding, PathPart
-from sevflow.policy.values import DAYS, Name, ZoneName, day_name, one_or_many, show
+from sevflow.policy.values import DAYS, ClockTime, Name, StrictDoc, ZoneName, day_name, one_or_many, show
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _FULL_DAYS = {day_name(i).lower(): short for i, short in enumerate(DAYS)}
-
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_means_absent(cls, data: Any) -> Any:
-        """``key:`` with nothing after it means the same as leaving the key out."""
-        if data is None:
-            return {}
-        if isinstance(data, Mapping):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
 
 
 def _handoff(value: object) -> HandoffKind:
@@ -76,16 +57,6 @@ def _weekday(value: object) -> str:
     if text not in DAYS:
         raise ValueError(f"{show(value)} is not a day; use one of {', '.join(DAYS)}")
     return text
-
-
-def _clock_time(value: object) -> time:
-    if isinstance(value, time):
-        return value.replace(fold=0)
-    match = _CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
-    hour, minute, second = (int(match[1]), int(match[2]), int(match[3] or 0)) if match else (99, 0, 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f'{show(value)} is not a time of day; write it as "HH:MM" in quotes, e.g. "09:00"')
-    return time(hour, minute, second)
 
 
 def _local_or_aware(value: object) -> datetime:
@@ -119,12 +90,11 @@ def _rotation(names: list[str]) -> list[str]:
 
 HandoffName = Annotated[HandoffKind, BeforeValidator(_handoff)]
 Weekday = Annotated[str, BeforeValidator(_weekday)]
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 Instant = Annotated[datetime, BeforeValidator(_local_or_aware)]
 Members = Annotated[list[Name], BeforeValidator(one_or_many), AfterValidator(_rotation)]
 
 
-class LayerDoc(_Doc):
+class LayerDoc(StrictDoc):
     """One rotation: ``members`` in order take over at ``at`` (local time) every day, or every
     week on ``day``; member 0 from ``start`` (a ``day`` for weekly layers)."""
 
@@ -135,7 +105,7 @@ class LayerDoc(_Doc):
     start: date
 
 
-class OverrideDoc(_Doc):
+class OverrideDoc(StrictDoc):
     """``who`` is on call in ``layer`` from ``from`` up to (not including) ``to``; with
     ``replaces`` only during that person's shifts."""
 
@@ -147,7 +117,7 @@ class OverrideDoc(_Doc):
     replaces: Name | None = None
 
 
-class OnCallDoc(_Doc):
+class OnCallDoc(StrictDoc):
     """One team's schedule: its ``zone``, its ``layers`` in order and their ``overrides``."""
 
     zone: ZoneName

@@ -11,11 +11,10 @@ Field names are what a support manager writes; see ``starter.yaml`` for a docume
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field
 
 from sevflow.domain.severity import Severity
 from sevflow.policy.notifications_doc import NotificationsDoc
@@ -37,6 +36,7 @@ from sevflow.policy.values import (
     SeverityName,
     SeverityTarget,
     StatusName,
+    StrictDoc,
     SubdivisionCode,
     TierTarget,
     TimeRange,
@@ -45,31 +45,16 @@ from sevflow.policy.values import (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_means_absent(cls, data: Any) -> Any:
-        """``key:`` with nothing after it means the same as leaving the key out, and an entry
-        with nothing under it (``silver:``) is an empty mapping."""
-        if data is None:
-            return {}
-        if isinstance(data, Mapping):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
-
-
-class SeverityDoc(_Strict):
+class SeverityDoc(StrictDoc):
     title: str
     definition: str
 
 
-class CustomerTierDoc(_Strict):
+class CustomerTierDoc(StrictDoc):
     description: str = ""
 
 
-class HolidaysDoc(_Strict):
+class HolidaysDoc(StrictDoc):
     """Public holidays of ``country`` (ISO code, e.g. DE) and optionally one ``subdivision``
     (e.g. BE for Berlin), plus extra closed ``dates``."""
 
@@ -81,7 +66,7 @@ class HolidaysDoc(_Strict):
 DayHours = Annotated[list[TimeRange], BeforeValidator(one_or_many)]
 
 
-class CalendarDoc(_Strict):
+class CalendarDoc(StrictDoc):
     """Either ``always_open: true`` or a ``zone`` with weekly ``hours`` (and ``holidays``)."""
 
     always_open: bool = False
@@ -90,18 +75,18 @@ class CalendarDoc(_Strict):
     holidays: HolidaysDoc | None = None
 
 
-class TeamDoc(_Strict):
+class TeamDoc(StrictDoc):
     name: Name
     lead: Name
     members: list[Name] = []
 
 
-class OwnerPairDoc(_Strict):
+class OwnerPairDoc(StrictDoc):
     primary: Name
     secondary: Name
 
 
-class ServiceLineDoc(_Strict):
+class ServiceLineDoc(StrictDoc):
     queue: Name
     manager: Name
     services: list[Name] = []
@@ -109,19 +94,19 @@ class ServiceLineDoc(_Strict):
     owners: dict[OwnerKey, OwnerPairDoc]
 
 
-class SlaCellDoc(_Strict):
+class SlaCellDoc(StrictDoc):
     first_response: Duration
     update_every: Duration
     resolution: Duration
     calendar: Name
 
 
-class HandoffDoc(_Strict):
+class HandoffDoc(StrictDoc):
     accept_within: Duration
     wip_limit: Count
 
 
-class TriggerDoc(_Strict):
+class TriggerDoc(StrictDoc):
     """All given conditions must hold. At most one time condition: ``clock`` with
     ``consumed_percent``, or ``minutes_at_tier``."""
 
@@ -138,7 +123,7 @@ class TriggerDoc(_Strict):
     min_reopens: Count | None = None
 
 
-class ActionDoc(_Strict):
+class ActionDoc(StrictDoc):
     """Exactly one of the fields (checked in ``checks``)."""
 
     escalate: TierTarget | None = None
@@ -148,14 +133,14 @@ class ActionDoc(_Strict):
     require_approval: Name | None = None
 
 
-class RuleDoc(_Strict):
+class RuleDoc(StrictDoc):
     name: Name
     description: str = ""
     when: TriggerDoc
     then: Annotated[list[ActionDoc], Field(min_length=1)]
 
 
-class SeverityRuleDoc(_Strict):
+class SeverityRuleDoc(StrictDoc):
     name: Name
     description: str = ""
     severity: SeverityName
@@ -166,7 +151,7 @@ class SeverityRuleDoc(_Strict):
     min_users_affected: Count | None = None
 
 
-class GateDoc(_Strict):
+class GateDoc(StrictDoc):
     name: Name
     description: str = ""
     severities: SeverityList
@@ -178,13 +163,13 @@ class GateDoc(_Strict):
 RoleSet = Annotated[list[RoleName], BeforeValidator(one_or_many)]
 
 
-class ManualEscalationDoc(_Strict):
+class ManualEscalationDoc(StrictDoc):
     agents: RoleSet
     customer_after: dict[Name, Duration] = {}
     deescalate: RoleSet
 
 
-class PolicyDocument(_Strict):
+class PolicyDocument(StrictDoc):
     """The whole file. Its canonical JSON (``model_dump(mode="json")``) defines the version."""
 
     name: Annotated[str, Field(min_length=1)]

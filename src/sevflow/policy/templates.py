@@ -25,7 +25,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from sevflow.domain.notice_facts import CUSTOMER_FACTS
+from sevflow.domain.notice_facts import customer_facts
 from sevflow.domain.routing import Template
 
 SUFFIX = ".j2"
@@ -123,7 +123,7 @@ class Renderer:
         the customer-visible facts). Never raises: see the module docstring."""
         context = dict(facts)
         if customer or name == Template.CUSTOMER_UPDATE:
-            context = {k: v for k, v in context.items() if k in CUSTOMER_FACTS or k == "update"}
+            context = customer_facts(context)
         context.update(extra)
         try:
             template = self._compiled.get(name)

@@ -10,11 +10,12 @@ change when only the spelling does.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.policy import ClockKind, Role
@@ -224,3 +225,37 @@ NameList = Annotated[list[Name], BeforeValidator(one_or_many), Field(min_length=
 SeverityList = Annotated[list[SeverityName], BeforeValidator(one_or_many), Field(min_length=1)]
 RoleList = Annotated[list[RoleName], BeforeValidator(one_or_many), Field(min_length=1)]
 KeywordList = Annotated[list[Keyword], BeforeValidator(one_or_many), Field(min_length=1)]
+
+
+class StrictDoc(BaseModel):
+    """The base of every part of the policy file: ``extra="forbid"`` (a misspelt field is an
+    error), frozen, and ``key:`` with nothing after it means the same as leaving the key out (an
+    entry with nothing under it, ``silver:``, is an empty mapping)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_absent(cls, data: Any) -> Any:
+        if data is None:
+            return {}
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def _time_of_day(value: object) -> time:
+    if isinstance(value, time):
+        return value.replace(fold=0)
+    match = _TIME_OF_DAY.fullmatch(value.strip()) if isinstance(value, str) else None
+    hour, minute, second = (int(match[1]), int(match[2]), int(match[3] or 0)) if match else (99, 0, 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f'{show(value)} is not a time of day; write it as "HH:MM" in quotes, e.g. "09:00"')
+    return time(hour, minute, second)
+
+
+ClockTime = Annotated[time, BeforeValidator(_time_of_day)]
+"""A time of day, ``"HH:MM"`` (or ``"HH:MM:SS"``)."""

@@ -3,8 +3,7 @@ channels, log every attempt and decide what becomes of each message — in that 
 is lost: a sender that dies after claiming leaves its messages to be claimed again when their
 lease runs out, and they are sent again with the same idempotency key.
 
-``Dispatcher.run_once`` does one batch; ``run`` repeats until stopped, napping while nothing is
-due. Each message is written (template, redaction: ``Composer``) just before it is sent; digest
+``Dispatcher.run_once`` does one batch (``entrypoints/delivery.py`` repeats it until stopped). Each message is written (template, redaction: ``Composer``) just before it is sent; digest
 notices of one channel and recipients that fall due together leave as one message. Sending is asyncio (a channel's ``send`` awaits its receiver), so one process keeps many
 deliveries in flight; the database work between them is short and synchronous."""
 
@@ -99,15 +98,6 @@ class Dispatcher:
                         retrying += 1
             uow.commit()
         return DispatchReport(len(claimed), delivered, retrying, dead)
-
-    async def run(self, stop: Callable[[], bool], *, nap: float = 0.1, limit: int = 500) -> None:
-        """``run_once`` until ``stop()`` says so, napping ``nap`` seconds whenever a batch found
-        nothing due (a poll of the outbox's due index: a notification waits at most about
-        ``nap`` before it leaves)."""
-        while not stop():
-            report = await self.run_once(limit)
-            if report.claimed == 0:
-                await asyncio.sleep(nap)
 
     async def _deliver(self, group: list[OutboxMessage]) -> Attempt:
         first = group[0]

@@ -12,7 +12,7 @@ import uvicorn
 from sevflow.bootstrap import Container
 from sevflow.entrypoints.api.app import create_app
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
-from sevflow.entrypoints.delivery import run_delivery
+from sevflow.entrypoints.delivery import start_delivery
 from sevflow.entrypoints.worker import run_worker
 
 
@@ -47,14 +47,11 @@ def run_server(
     stop = threading.Event()
     thread: threading.Thread | None = None
     if worker:
-        box.dispatcher()  # refuse to start with a channel missing its secret
+        start_delivery(box, stop=stop)
         thread = threading.Thread(
             target=run_worker, args=(box,), kwargs={"stop": stop}, name="sevflow-worker", daemon=True
         )
         thread.start()
-        threading.Thread(
-            target=run_delivery, args=(box,), kwargs={"stop": stop}, name="sevflow-delivery", daemon=True
-        ).start()
     where = box.engine.url.render_as_string(hide_password=True)
     out.print(
         f"sevflow on http://{host}:{port} (the dashboard at /, the API's docs at /docs) over {where}"

@@ -11,7 +11,7 @@ import typer
 
 from sevflow.entrypoints.cli import render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
-from sevflow.entrypoints.delivery import run_delivery
+from sevflow.entrypoints.delivery import start_delivery
 from sevflow.entrypoints.process import settle_heap
 from sevflow.entrypoints.worker import run_worker
 from sevflow.services.timers import TickResult
@@ -51,13 +51,7 @@ def worker(
     with container() as box:
         where = box.engine.url.render_as_string(hide_password=True)
         settle_heap()
-        sender = None
-        if deliver:
-            box.dispatcher()  # refuse to start with a channel missing its secret
-            sender = threading.Thread(
-                target=run_delivery, args=(box,), kwargs={"stop": stop}, name="sevflow-delivery", daemon=True
-            )
-            sender.start()
+        sender = start_delivery(box, stop=stop) if deliver else None
         stats = run_worker(
             box,
             stop=stop,
