@@ -2,7 +2,8 @@
 
 ``decide(ticket, now)`` is pure. It lists every *due moment* of an open ticket -- SLA breaches,
 time-based rules (percent of a clock consumed, time at the current tier), condition rules,
-ownership-handoff timeouts, decision-gate timeouts -- each with the instant it falls due and a
+ownership-handoff timeouts, decision-gate timeouts, unacknowledged pages -- each with the
+instant it falls due and a
 ``key`` unique per ticket that makes it fire at most once. Those at or before ``now`` are
 ``due_now``; the rest are ``upcoming``, in order, and the first of them becomes the ticket's
 one timer row (when it fires, the engine decides afresh and stores the next).
@@ -17,6 +18,7 @@ Key scheme (stable; stored in events and timers):
   ``rule:{name}``                          a condition rule, once per ticket
   ``handoff:{assignment}``                 the owner of assignment N did not accept in time
   ``gate:{name}:{number}:{round}``         gate N undecided at the end of round R
+  ``page:{number}:{round}:{step}``         page N unacknowledged at the end of a step
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class DueKind(StrEnum):
     RULE = "rule"
     HANDOFF = "handoff"
     GATE = "gate"
+    PAGE = "page"
 
 
 class Due(NamedTuple):
@@ -60,7 +63,7 @@ class Decision:
         return min((d.at for d in self.upcoming), default=None)
 
 
-_ORDER = {DueKind.BREACH: 0, DueKind.RULE: 1, DueKind.HANDOFF: 2, DueKind.GATE: 3}
+_ORDER = {DueKind.BREACH: 0, DueKind.RULE: 1, DueKind.HANDOFF: 2, DueKind.GATE: 3, DueKind.PAGE: 4}
 
 
 def _other_conditions_hold(when: Trigger, t: Ticket) -> bool:
@@ -137,6 +140,8 @@ def _decide(t: Ticket, now: datetime) -> Decision:
     if t.gate is not None:
         key = f"gate:{t.gate.name}:{t.gate.number}:{t.gate.round}"
         dues.append(Due(key, DueKind.GATE, t.gate.due_at))
+    if t.page is not None:
+        dues.append(Due(t.page.timeout_key, DueKind.PAGE, t.page.ack_due_at))
     dues.sort(key=lambda d: (d.at, _ORDER[d.kind], d.key))
     return Decision(
         tuple(d for d in dues if d.at <= now),
@@ -178,8 +183,10 @@ def _fire(t: Ticket, due: Due, now: datetime, staffing: Staffing) -> None:
         _fire_rule(t, t.policy.rule(due.rule), due, now, staffing)
     elif due.kind is DueKind.HANDOFF:
         t.reassign_after_handoff_timeout(now=now, key=due.key, staffing=staffing)
-    else:
+    elif due.kind is DueKind.GATE:
         _fire_gate_timeout(t, due, now)
+    else:
+        t.page_next(now=now, key=due.key)
 
 
 def _fire_rule(t: Ticket, rule: Rule, due: Due, now: datetime, staffing: Staffing) -> None:

@@ -28,6 +28,9 @@ class EventKind(StrEnum):
     GATE_TIMED_OUT = "gate_timed_out"
     IMPACT_UPDATED = "impact_updated"
     CUSTOMER_TIER_CHANGED = "customer_tier_changed"
+    PAGED = "paged"
+    PAGE_ACKNOWLEDGED = "page_acknowledged"
+    PAGE_EXHAUSTED = "page_exhausted"
 
 
 SYSTEM = "sevflow"

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.oncall import NO_ONCALL, OnCallBook
+from sevflow.domain.paging_policy import PagingPolicy
 from sevflow.domain.routing import DEFAULT_ROUTING, Routing
 from sevflow.domain.severity import Severity
 
@@ -269,6 +270,8 @@ class Policy:
     """Where notifications go (the ``notifications`` section; ``domain.routing``)."""
     oncall: OnCallBook = NO_ONCALL
     """Who is on call for each team with a rotation (``domain.oncall``)."""
+    paging: PagingPolicy | None = None
+    """Who is paged, in what order, until somebody acknowledges (``None``: nobody is paged)."""
     _rules_by_name: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     known_services: frozenset[str] = field(init=False, repr=False, compare=False)
     """Every affected service any service line names."""

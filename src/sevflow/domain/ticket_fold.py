@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.events import Event, EventKind
 from sevflow.domain.gates import GateState
+from sevflow.domain.paging import PageState
 from sevflow.domain.policy import CLOCK_KINDS, ClockKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
@@ -80,6 +81,8 @@ def _on_status(t: Ticket, e: Event) -> None:
         t.tier_clock = t.tier_clock.pause(tier_cal, e.at)
     else:
         t.tier_clock = t.tier_clock.resume(tier_cal, e.at)
+    if not new.is_open:
+        t.page = None  # nobody needs waking for a resolved ticket
     if new is Status.RESOLVED:
         t.resolved_at = e.at
     elif new is Status.CLOSED:
@@ -171,6 +174,17 @@ def _on_impact(t: Ticket, e: Event) -> None:
     t.users_affected = int(e.data["to"])
 
 
+def _on_paged(t: Ticket, e: Event) -> None:
+    d = e.data
+    t.pages_opened = max(t.pages_opened, int(d["page"]))
+    t.page = PageState.from_dict({**d, "number": d["page"], "paged_at": e.at.isoformat()})
+
+
+def _on_page_over(t: Ticket, e: Event) -> None:
+    t.pages_opened = max(t.pages_opened, int(e.data["page"]))
+    t.page = None
+
+
 def _on_marker(t: Ticket, e: Event) -> None:
     """Events that only record a firing (their ``key`` lands in ``fired``)."""
 
@@ -194,6 +208,9 @@ _HANDLERS: dict[EventKind, Callable[[Ticket, Event], None]] = {
     EventKind.GATE_TIMED_OUT: _on_gate_timed_out,
     EventKind.IMPACT_UPDATED: _on_impact,
     EventKind.CUSTOMER_TIER_CHANGED: _on_customer_tier,
+    EventKind.PAGED: _on_paged,
+    EventKind.PAGE_ACKNOWLEDGED: _on_page_over,
+    EventKind.PAGE_EXHAUSTED: _on_page_over,
 }
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sevflow.domain.gates import GateState
 from sevflow.domain.instants import iso_text
+from sevflow.domain.paging import PageState
 from sevflow.domain.policy import ClockKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
@@ -59,6 +60,8 @@ def to_snapshot(t: Ticket) -> dict[str, Any]:
         "fired": sorted(t.fired),
         "gate": t.gate.to_dict() if t.gate else None,
         "gates_opened": t.gates_opened,
+        "page": t.page.to_dict() if t.page else None,
+        "pages_opened": t.pages_opened,
     }
 
 
@@ -111,6 +114,9 @@ def load_snapshot(t: Ticket, data: Mapping[str, Any]) -> None:
     t.fired = set(data["fired"])
     t.escalations_on_time = data.get("escalations_on_time", 0)  # written before it was counted
     t.gate = GateState.from_dict(data["gate"]) if data["gate"] else None
+    page = data.get("page")  # written before paging existed: none
+    t.page = PageState.from_dict(page) if page else None
+    t.pages_opened = data.get("pages_opened", 0)
 
 
 def _parse(value: Any) -> datetime | None:

@@ -15,12 +15,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sevflow.domain import addressing, handoff, notice_facts, ticket_fold, ticket_snapshot
+from sevflow.domain import addressing, handoff, notice_facts, paging, ticket_fold, ticket_snapshot
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.gates import GateState
 from sevflow.domain.notifications import DRILL_MARK, UNNUMBERED, Notification
+from sevflow.domain.paging import PageState
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
 from sevflow.domain.routing import About
 from sevflow.domain.severity import Severity
@@ -83,6 +84,9 @@ class Ticket:
         self.fired: set[str] = set()
         self.gate: GateState | None = None
         self.gates_opened = 0
+        self.page: PageState | None = None
+        """The open page (``domain.paging``): who was paged and when the next step is due."""
+        self.pages_opened = 0
         self.pending: list[Event] = []
         self.outbox: list[tuple[Event, Notification]] = []
         self._instants: dict[tuple[int, object], tuple[SlaClock, datetime | None]] = {}
@@ -356,14 +360,25 @@ class Ticket:
     # == used by the escalation engine =====================================================
 
     def record(self, event: Event) -> None:
-        """Record an event produced by the escalation engine (it must carry a ``key``)."""
+        """Record an event produced by the escalation engine or a domain module (engine
+        firings carry a ``key``)."""
         self._record(event)
 
-    def notify(self, event: Event, roles: Iterable[Role], *, urgent: bool = False) -> None:
-        """Queue a notification about ``event`` to ``roles`` (resolved to addresses now), one
-        per channel the policy's routing picks (``domain.routing``)."""
+    def notify(
+        self,
+        event: Event,
+        roles: Iterable[Role],
+        *,
+        urgent: bool = False,
+        recipients: Iterable[str] | None = None,
+    ) -> None:
+        """Queue a notification about ``event`` to ``roles`` (resolved to addresses now, unless
+        ``recipients`` names them: a page goes to one person), one per channel the policy's
+        routing picks (``domain.routing``)."""
         roles = tuple(dict.fromkeys(roles))
-        recipients = tuple(dict.fromkeys(r for role in roles if (r := self.address_of(role))))
+        if recipients is None:
+            recipients = (r for role in roles if (r := self.address_of(role)))
+        recipients = tuple(dict.fromkeys(recipients))
         if not recipients:
             return
         what = event.kind.value.replace("_", " ")
@@ -437,6 +452,18 @@ class Ticket:
         """The owner did not accept in time: pass the ticket on (see ``domain.handoff``)."""
         handoff.pass_on(self, now=now, key=key, staffing=staffing)
 
+    def acknowledge_page(
+        self, *, now: datetime, actor: str, via: str, page: int | None = None, note: str | None = None
+    ) -> bool:
+        """``actor`` acknowledges the open page, which stops the paging chain (see
+        ``domain.paging.acknowledge``): ``False`` if page ``page`` is already over."""
+        note = check_storable((note or "").strip(), "the note") or None
+        return paging.acknowledge(self, now=now, actor=actor, via=via, page=page, note=note)
+
+    def page_next(self, *, now: datetime, key: str) -> None:
+        """The open page's step timed out (``domain.paging.page_next``)."""
+        paging.page_next(self, now=now, key=key)
+
     def open_gate_by_rule(self, gate_name: str, *, now: datetime, rule: str) -> None:
         gate = self.policy.gate(gate_name)
         if self.gate is not None:
@@ -449,6 +476,7 @@ class Ticket:
     def _record(self, event: Event) -> None:
         self.apply(event)
         self.pending.append(event)
+        paging.after_event(self, event)
 
     def assign_owner(self, owner: str, role: str, now: datetime, actor: str, *, reason: str | None) -> None:
         """Give the ticket to ``owner`` (who must then accept); notifies them."""

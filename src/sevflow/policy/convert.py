@@ -32,6 +32,7 @@ from sevflow.domain.severity import Severity
 from sevflow.policy.calendars import build_calendar
 from sevflow.policy.notifications_doc import to_routing
 from sevflow.policy.oncall_doc import to_schedules
+from sevflow.policy.paging_doc import to_paging
 from sevflow.policy.schema import ActionDoc, PolicyDocument, RuleDoc, ServiceLineDoc, TriggerDoc
 from sevflow.policy.values import DEFAULT_OWNERS, NEXT
 
@@ -97,6 +98,7 @@ def to_policy(doc: PolicyDocument, *, version: str) -> Policy:
         default_severity=doc.default_severity,
         routing=to_routing(doc.notifications),
         oncall=OnCallBook(to_schedules(doc.oncall)),
+        paging=to_paging(doc.paging),
     )
 
 

@@ -31,7 +31,7 @@ from sevflow.policy.templates import read_template_folder
 from sevflow.policy.yamlfile import read_yaml
 
 _SECTIONS = ", ".join(PolicyDocument.model_fields)
-_OPTIONAL_SECTIONS = ("notifications", "oncall")
+_OPTIONAL_SECTIONS = ("notifications", "oncall", "paging")
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, Field
 from sevflow.domain.severity import Severity
 from sevflow.policy.notifications_doc import NotificationsDoc
 from sevflow.policy.oncall_doc import OnCallDoc
+from sevflow.policy.paging_doc import PagingDoc
 from sevflow.policy.values import (
     ClockName,
     Count,
@@ -189,3 +190,4 @@ class PolicyDocument(StrictDoc):
     manual_escalation: ManualEscalationDoc
     notifications: NotificationsDoc | None = None
     oncall: dict[Name, OnCallDoc] = {}
+    paging: PagingDoc | None = None
