@@ -21,6 +21,7 @@ from sevflow.adapters.db.locks import worker_lock
 from sevflow.adapters.db.schema import migrate_if_behind
 from sevflow.adapters.db.uow import SqlUnitOfWorkFactory
 from sevflow.adapters.db.wakeup import Wakeup, wakeup_for
+from sevflow.adapters.page_links import PageLinks
 from sevflow.adapters.passwords import Argon2Hasher
 from sevflow.config import Settings
 from sevflow.domain.errors import InvalidInput
@@ -89,6 +90,11 @@ class Container:
         has none."""
         return None if self.is_sqlite else CredentialFeed(self.engine.url, cache)
 
+    def page_links(self) -> PageLinks | None:
+        """Signs and reads acknowledgement links (``None`` without ``link_secret``)."""
+        secret = self.settings.link_secret
+        return None if secret is None else PageLinks(secret.get_secret_value(), clock=self.clock.now)
+
     def sync_policy(self, path: Path | None = None) -> bool:
         """Load the policy file (default: the settings' ``policy_path``) and activate it if its
         version is new. Returns ``True`` if the active version changed."""
@@ -117,7 +123,9 @@ class Container:
             templates, problems = read_template_folder(folder)
             if problems:
                 raise InvalidInput("; ".join(problems))
-        composer = Composer(routing, templates=templates, base_url=self.settings.public_url)
+        composer = Composer(
+            routing, templates=templates, base_url=self.settings.public_url, links=self.page_links()
+        )
         dispatcher = Dispatcher(
             self.uow_factory,
             self.clock,

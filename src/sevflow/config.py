@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """Where people reach this sevflow (``https://sevflow.acme.example``): notifications link to
     tickets and acknowledgements under it. Left out: no links in notifications."""
+    link_secret: SecretStr | None = Field(default=None, min_length=16)
+    """Signs the one-click acknowledgement links in pages (at least 16 characters; the same on
+    every process). Left out: pages carry no such link; people acknowledge in the dashboard or
+    through the API."""
     cookie_secure: bool = True
     """Send the session cookie only over HTTPS (browsers treat http://localhost as secure)."""
     intake_secret: SecretStr | None = None

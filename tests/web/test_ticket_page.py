@@ -179,3 +179,32 @@ def test_the_timeline_says_how_each_notification_was_delivered(sqlite_web: ApiWo
         uow.commit()
     page = browser(sqlite_web, "lena").get(f"/tickets/{tid}").text
     assert "Notified omar (urgent) · sent after 2 attempts" in page
+
+
+PAGING = "\npaging:\n  events: [created]\n  ack_within: 5m\n"
+
+
+def test_a_paged_ticket_says_who_is_paged_and_acknowledging_from_the_page_stops_the_chain(
+    web: ApiWorld,
+) -> None:
+    text = web.box.settings.policy_path.read_text(encoding="utf-8") + PAGING
+    uploaded = web.request(
+        "POST", "/api/policy", as_="root", content=text.encode(), headers={"Content-Type": "application/yaml"}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    tid = web.open_ticket(title="Checkout down", severity="Sev1", severity_reason="outage")["id"]
+    omar = browser(web, "omar")
+    page = omar.get(f"/tickets/{tid}").text
+    assert "<strong>Paging ingrid</strong> (primary, page 1):" in page
+    assert "the next in the chain is paged at" in page
+    assert "ack" in forms(page)
+    form = page[page.index(f'action="/tickets/{tid}/ack"') :]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form[: form.index("</form>")]))
+    assert fields["page"] == "1"
+    done = omar.post(f"/tickets/{tid}/ack", data=fields)
+    assert done.status_code == 303
+    after = omar.get(f"/tickets/{tid}").text
+    assert "Paging ingrid" not in after
+    assert "ack" not in forms(after)
+    assert timeline(after)[0] == ("page_acknowledged", "omar")
+    assert "page 1 via dashboard" in after

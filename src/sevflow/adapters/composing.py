@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sevflow.adapters.page_links import PageLinks
 from sevflow.adapters.redaction import Pattern, Redactor
 from sevflow.domain.delivery import Composed
 from sevflow.domain.notice_facts import customer_facts
@@ -29,6 +30,10 @@ from sevflow.policy.templates import Renderer
 
 log = logging.getLogger("sevflow.templates")
 
+_LINK_MARKS = {"ticket_url": "SEVFLOWLINKTICKET", "ack_url": "SEVFLOWLINKACK"}
+"""Stand-ins for the links while a message is masked: a link's host (an IP address) or its
+token must not be masked, so the links are put in after redaction."""
+
 
 class Composer:
     def __init__(
@@ -38,8 +43,10 @@ class Composer:
         templates: Mapping[str, str] | None = None,
         base_url: str | None = None,
         redactor: Redactor | None = None,
+        links: PageLinks | None = None,
     ) -> None:
         self._routing = routing
+        self._links_signer = links
         self._renderer = Renderer(templates)
         self._base_url = base_url.rstrip("/") if base_url else None
         self._redactor = redactor or Redactor(
@@ -55,17 +62,22 @@ class Composer:
         spec = self._routing.channels.get(n.channel)
         customer = spec is not None and spec.audience is Audience.CUSTOMER
         facts = {**n.facts, "ticket": message.ticket_id}
-        rendered = self._renderer.render(n.template, facts, customer=customer, **self._links(message))
+        links = self._links(message, customer)
+        marks = {name: _LINK_MARKS[name] if url else None for name, url in links.items()}
+        rendered = self._renderer.render(n.template, facts, customer=customer, **marks)
         if rendered.error:
             log.error("notification %s: %s; sent the plain fallback", message.idempotency_key, rendered.error)
         subject = rendered.subject
         if n.drill and not subject.startswith(DRILL_MARK):
             subject = DRILL_MARK + subject
+        public = self._public(facts, customer)
+        if not customer:
+            public.update(links)
         written = replace(
             n,
-            subject=self.redact(subject),
-            summary=self.redact(rendered.text),
-            facts=self._public(facts, customer),
+            subject=_linked(self.redact(subject), links),
+            summary=_linked(self.redact(rendered.text), links),
+            facts=public,
         )
         return Composed(replace(message, notification=written), rendered.error)
 
@@ -88,10 +100,22 @@ class Composer:
         )
         return Composed(replace(first, idempotency_key=key, notification=written), rendered.error)
 
-    def _links(self, message: OutboxMessage) -> dict[str, Any]:
+    def _links(self, message: OutboxMessage, customer: bool) -> dict[str, str | None]:
+        """The ticket's page, and for a page to staff the signed one-click acknowledgement
+        link (``adapters.page_links``); ``None`` without a public URL (or link secret)."""
         if self._base_url is None:
             return {"ticket_url": None, "ack_url": None}
-        return {"ticket_url": f"{self._base_url}/tickets/{message.ticket_id}", "ack_url": None}
+        ack_url = None
+        page = message.notification.facts.get("page")
+        if (
+            self._links_signer is not None
+            and not customer
+            and message.notification.event_kind == "paged"
+            and page
+        ):
+            token = self._links_signer.token(ticket_id=message.ticket_id, page=page["number"], to=page["to"])
+            ack_url = f"{self._base_url}/ack/{token}"
+        return {"ticket_url": f"{self._base_url}/tickets/{message.ticket_id}", "ack_url": ack_url}
 
     def _public(self, facts: Mapping[str, Any], customer: bool) -> dict[str, Any]:
         if customer:
@@ -100,3 +124,10 @@ class Composer:
 
     def _redacted(self, value: Any) -> Any:
         return self._redactor.redact_data(value)
+
+
+def _linked(text: str, links: Mapping[str, str | None]) -> str:
+    for name, url in links.items():
+        if url is not None:
+            text = text.replace(_LINK_MARKS[name], url)
+    return text

@@ -87,12 +87,27 @@ def facts_of(t: Ticket, event: Event, recipients: tuple[str, ...]) -> dict[str, 
         "escalations": t.escalation_count,
         "due": due,
         "gate": None if t.gate is None else {"name": t.gate.name, "due_at": t.gate.due_at.isoformat()},
+        "page": None if t.page is None else _page(t),
         "timeline": [
             {"at": e.at.isoformat(), "kind": e.kind.value, "actor": e.actor, "reason": e.reason}
             for e in recent
         ],
         "drill": t.is_drill,
         "update": _public_update(event),
+    }
+
+
+def _page(t: Ticket) -> dict[str, Any]:
+    assert t.page is not None
+    p = t.page
+    return {
+        "number": p.number,
+        "to": p.to,
+        "target": p.target.value,
+        "step": p.step,
+        "round": p.round,
+        "ack_due_at": p.ack_due_at.isoformat(),
+        "paged": list(p.paged),
     }
 
 

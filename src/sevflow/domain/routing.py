@@ -203,7 +203,7 @@ class Routing:
             return Template.RESOLUTION_NOTICE
         if spec.audience is Audience.CUSTOMER:
             return Template.CUSTOMER_UPDATE
-        if about.urgent and spec.kind is ChannelKind.PAGERDUTY:
+        if about.event_kind == "paged" or (about.urgent and spec.kind is ChannelKind.PAGERDUTY):
             return Template.PAGE
         return Template.INTERNAL_UPDATE
 

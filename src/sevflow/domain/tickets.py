@@ -397,6 +397,8 @@ class Ticket:
         facts = notice_facts.facts_of(self, event, recipients)
         for d in deliveries:
             digest = None if d.digest is None else d.digest.value
+            # a digest notice waits for the end of its digest window (``Routing.digest_due_at``)
+            held_until = None if d.digest is None else self.policy.routing.digest_due_at(d.digest, event.at)
             notification = Notification(
                 event.kind.value,
                 recipients,
@@ -408,6 +410,7 @@ class Ticket:
                 d.template.value,
                 digest,
                 facts,
+                held_until,
             )
             self.outbox.append((event, notification))
 

@@ -43,6 +43,7 @@ __all__ = [
     "Outcome",
     "StaleVersion",
     "accept_ownership",
+    "acknowledge_page",
     "add_comment",
     "change_customer_tier",
     "change_status",
@@ -95,6 +96,8 @@ def _change(
                 refused.action = refused.action or action.value
                 raise
             decision = settle(ticket, now, staffing)
+            if not ticket.pending and idempotency is None:
+                return Outcome(ticket)  # nothing happened: no new version, nothing to write
             save_changes(uow, [Change(ticket, before, decision)], now=now)
             if idempotency is not None:
                 remember(uow, actor.name, idempotency, ticket_id=ticket_id, status_code=200, now=now)
@@ -304,6 +307,35 @@ def decide_gate(
             note=note,
             severity_if_rejected=severity_if_rejected,
         ),
+    ).ticket
+
+
+def acknowledge_page(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    via: str,
+    page: int | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """``actor`` acknowledges the ticket's open page (``via`` api, dashboard, link or cli):
+    the paging chain stops. A ``page`` that is already over changes nothing."""
+    now = clock.now()
+
+    def act(t: Ticket, staffing: Staffing) -> None:
+        t.acknowledge_page(now=now, actor=actor.name, via=via, page=page, note=note)
+
+    return _change(
+        uow,
+        now=now,
+        actor=actor,
+        action=Action.TICKET_ACKNOWLEDGE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        act=act,
     ).ticket
 
 

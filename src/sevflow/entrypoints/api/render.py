@@ -11,6 +11,7 @@ import orjson
 from starlette.responses import Response
 
 from sevflow.domain.accounts import AuditEntry, User
+from sevflow.domain.paging import PageState
 from sevflow.domain.tickets import Ticket
 from sevflow.entrypoints.api.problems import ProblemError
 from sevflow.entrypoints.views import clock_json
@@ -62,7 +63,16 @@ def if_match_version(header: str | None, *, required: bool) -> int | None:
     return int(value)
 
 
-INTERNAL_FIELDS = ("proposed_severity", "tier", "team", "owner", "owner_accepted", "gate", "policy_version")
+INTERNAL_FIELDS = (
+    "proposed_severity",
+    "tier",
+    "team",
+    "owner",
+    "owner_accepted",
+    "gate",
+    "page",
+    "policy_version",
+)
 """About internal handling: ``null`` in a customer's view."""
 
 
@@ -98,9 +108,19 @@ def ticket_out(t: Ticket, now: datetime, actor: Actor | None) -> dict[str, Any]:
             owner=t.owner,
             owner_accepted=t.owner_accepted,
             gate=t.gate.name if t.gate else None,
+            page=page_out(t.page) if t.page else None,
             policy_version=t.policy_version,
         )
     return out
+
+
+def page_out(page: PageState) -> dict[str, Any]:
+    return {
+        **page.to_dict(),
+        "paged_at": page.paged_at,
+        "ack_due_at": page.ack_due_at,
+        "opened_at": page.opened_at,
+    }
 
 
 def event_out(s: StoredEvent) -> dict[str, Any]:

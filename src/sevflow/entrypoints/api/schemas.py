@@ -57,6 +57,13 @@ class GateDecision(Strict):
     severity_if_rejected: Literal["Sev1", "Sev2", "Sev3", "Sev4"] | None = None
 
 
+class PageAcknowledgement(Strict):
+    page: int | None = Field(
+        default=None, ge=1, description="The page being acknowledged; over already: nothing changes."
+    )
+    note: str | None = Field(default=None, max_length=10_000)
+
+
 class CustomerTierChange(Strict):
     customer_tier: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=10_000)
@@ -128,6 +135,22 @@ class DueOut(BaseModel):
     rule: str | None
 
 
+class PageOut(BaseModel):
+    """The open page: who was paged last (``to``, as ``target`` of the chain), until when they
+    may acknowledge before the next step, and everyone paged so far."""
+
+    number: int
+    round: int
+    step: int
+    to: str
+    target: str
+    paged_at: datetime
+    ack_due_at: datetime
+    opened_at: datetime
+    trigger: str
+    paged: list[str]
+
+
 class TicketOut(BaseModel):
     """A ticket. Fields about internal handling (tier, team, owner, gate, plan) are ``null`` in
     customers' views."""
@@ -155,6 +178,7 @@ class TicketOut(BaseModel):
     owner: str | None = None
     owner_accepted: bool | None = None
     gate: str | None = None
+    page: PageOut | None = None
     policy_version: str | None = None
 
 

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sevflow.entrypoints.api.auth import SESSION_COOKIE
 from sevflow.entrypoints.web.pages import STATIC, Pages, pages_of
-from sevflow.entrypoints.web.routes import approvals, board, metrics, queues, signin, ticket
+from sevflow.entrypoints.web.routes import acknowledge, approvals, board, metrics, queues, signin, ticket
 from sevflow.entrypoints.web.viewer import SignInNeeded
 from sevflow.services.sessions import csrf_token
 
@@ -53,7 +53,7 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
 def install(app: FastAPI) -> None:
     app.state.pages = Pages()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, board, ticket, approvals, queues, metrics):
+    for module in (signin, acknowledge, board, ticket, approvals, queues, metrics):
         app.include_router(module.router)
 
     async def on_sign_in_needed(request: Request, exc: Exception) -> Response:

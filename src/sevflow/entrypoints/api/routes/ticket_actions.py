@@ -23,6 +23,7 @@ from sevflow.entrypoints.api.schemas import (
     CustomerTierChange,
     GateDecision,
     ImpactUpdate,
+    PageAcknowledgement,
     SeverityOverride,
     StatusChange,
     TicketOut,
@@ -217,6 +218,33 @@ async def decide_gate(
         approved=body.decision == "approve",
         note=body.note,
         severity_if_rejected=Severity(body.severity_if_rejected) if body.severity_if_rejected else None,
+        expected_version=render.if_match_version(if_match, required=False),
+    )
+    return _done(ticket, box, actor, response)
+
+
+@router.post("/page/ack", response_model=TicketOut)
+async def acknowledge_page(
+    ticket_id: TicketId,
+    body: PageAcknowledgement,
+    caller: CallerOf,
+    box: Box,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Response:
+    """Acknowledge the ticket's open page: the paging chain stops (``ticket.page`` becomes
+    ``null``) and the acknowledgement is on the timeline. Naming a ``page`` that is already
+    over changes nothing (a retry is harmless); without one, a ticket with no open page is a
+    409."""
+    actor = caller.actor()
+    ticket = service.acknowledge_page(
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        via="api",
+        page=body.page,
+        note=body.note,
         expected_version=render.if_match_version(if_match, required=False),
     )
     return _done(ticket, box, actor, response)

@@ -70,6 +70,7 @@ def offers(actor: Actor, ticket: Ticket) -> dict[str, bool]:
         and ticket.owner != actor.name
         and not actor.is_customer,
         "gate": is_open and actor.may(Action.TICKET_GATE) and may_decide_gate(actor, ticket),
+        "ack": ticket.page is not None and actor.may(Action.TICKET_ACKNOWLEDGE) and not actor.is_customer,
     }
 
 
@@ -208,6 +209,10 @@ def _gate(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
     return service.decide_gate, {"approved": decision == "approve", "note": note or None}
 
 
+def _ack(f: Mapping[str, str]) -> tuple[UseCase, dict[str, Any]]:
+    return service.acknowledge_page, {"via": "dashboard", "page": _int(f.get("page"))}
+
+
 FORMS: dict[str, Parse] = {
     "comment": _comment,
     "status": _status,
@@ -217,6 +222,7 @@ FORMS: dict[str, Parse] = {
     "accept": lambda f: (service.accept_ownership, {}),
     "take": lambda f: (service.take_ownership, {}),
     "gate": _gate,
+    "ack": _ack,
 }
 
 
