@@ -76,6 +76,7 @@ POST   /api/tickets                   (for Globex)                       allow  
 GET    /api/tickets                                                      allow  allow   allow  allow  allow  allow  allow   deny
 GET    /api/tickets/{ticket_id}                                          allow  allow   allow  allow  allow  allow  deny    deny
 GET    /api/tickets/{ticket_id}/audit                                    allow  allow   allow  allow  allow  deny   deny    deny
+GET    /api/tickets/{ticket_id}/deliveries                               allow  allow   allow  allow  allow  deny   deny    deny
 POST   /api/tickets/{ticket_id}/comments      (public)                   allow  allow   allow  allow  deny   allow  deny    deny
 POST   /api/tickets/{ticket_id}/comments      (internal)                 allow  allow   allow  allow  deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/status                                   allow  allow   allow  allow  deny   deny   deny    deny
@@ -86,6 +87,7 @@ POST   /api/tickets/{ticket_id}/deescalate                               allow  
 POST   /api/tickets/{ticket_id}/acknowledge   (lena is the owner)        deny   deny    allow  deny   deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/take                                     allow  allow   allow  allow  deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/gate          (no approver duty)         deny   deny    deny   deny   deny   deny   deny    deny
+POST   /api/tickets/{ticket_id}/page/ack      (page 1)                   allow  allow   allow  allow  deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/customer-tier                            allow  allow   allow  deny   deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/impact                                   allow  allow   allow  allow  deny   deny   deny    deny
 
@@ -351,6 +353,7 @@ BUILD: dict[str, Callable[[ApiWorld, str], Call]] = {
     "GET /api/tickets": fixed("/api/tickets"),
     "GET /api/tickets/{ticket_id}": on_ticket(""),
     "GET /api/tickets/{ticket_id}/audit": on_ticket("/audit"),
+    "GET /api/tickets/{ticket_id}/deliveries": on_ticket("/deliveries"),
     "POST /api/tickets/{ticket_id}/comments (public)": on_ticket("/comments", {"body": "Looking into it"}),
     "POST /api/tickets/{ticket_id}/comments (internal)": on_ticket(
         "/comments", {"body": "Probably the acquirer", "public": False}
@@ -365,6 +368,7 @@ BUILD: dict[str, Callable[[ApiWorld, str], Call]] = {
     "POST /api/tickets/{ticket_id}/acknowledge (lena is the owner)": acknowledge,
     "POST /api/tickets/{ticket_id}/take": on_ticket("/take"),
     "POST /api/tickets/{ticket_id}/gate (no approver duty)": gate,
+    "POST /api/tickets/{ticket_id}/page/ack (page 1)": on_ticket("/page/ack", {"page": 1}),
     "POST /api/tickets/{ticket_id}/customer-tier": on_ticket(
         "/customer-tier", {"customer_tier": "business", "reason": "contract downgraded"}, versioned=True
     ),

@@ -43,6 +43,7 @@ def ticket(**fields: Any) -> dict[str, Any]:
         "owner": "lena",
         "owner_accepted": False,
         "gate": None,
+        "page": None,
         "policy_version": POLICY,
     }
     body.update(fields)

@@ -117,3 +117,44 @@ def test_an_unacknowledged_page_reaches_the_next_person_when_its_minutes_are_up(
         "ingrid did not acknowledge within 5 minutes: paging omar (secondary), to acknowledge within 5 minutes.\n"
     )
     assert pager.received[0].body["facts"]["ack_url"] != second["facts"]["ack_url"]
+
+
+def test_the_delivery_log_lists_every_attempt_with_its_outcome_status_and_latency(
+    world: ApiWorld, pager: Receiver
+) -> None:
+    pager.statuses.extend([503])
+    ticket = world.open_ticket(title="Checkout down for everyone", severity="Sev1", severity_reason="outage")
+    deliver(world)
+    ack = world.request("POST", f"/api/tickets/{ticket['id']}/page/ack", as_="ingrid", json={})
+    assert ack.status_code == 200
+    world.clock.advance(hours=1)  # past any retry's backoff
+    deliver(world)
+
+    response = world.request("GET", f"/api/tickets/{ticket['id']}/deliveries", as_="lena")
+    assert response.status_code == 200, response.text
+    [paged] = [m for m in response.json()["items"] if m["event_kind"] == "paged"]
+    target = "http://" + urlsplit(pager.url).netloc + "/hooks/sevflow"  # no query: it may hold a secret
+    assert {k: paged[k] for k in ("channel", "template", "recipients", "urgent", "status", "digest")} == {
+        "channel": "pager",
+        "template": "page",
+        "recipients": ["ingrid"],
+        "urgent": True,
+        "status": "sent",
+        "digest": None,
+    }
+    attempts = [
+        (a["number"], a["channel"], a["outcome"], a["status"], a["target"], a["at"])
+        for a in paged["attempts"]
+    ]
+    assert attempts == [
+        (1, "pager", "failed", 503, target, "2026-03-02T09:30:00Z"),
+        (2, "pager", "delivered", 200, target, "2026-03-02T10:30:00Z"),
+    ]
+    assert all(a["latency_ms"] >= 0 for a in paged["attempts"])
+    assert [r.headers["idempotency-key"] for r in pager.received] == [paged["idempotency_key"]] * 2
+    logged = [m for m in response.json()["items"] if m["channel"] == "log"]
+    assert logged
+    assert all(m["status"] == "sent" for m in logged)
+
+    refused = world.request("GET", f"/api/tickets/{ticket['id']}/deliveries", as_="cora")
+    assert refused.status_code == 403

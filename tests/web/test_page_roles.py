@@ -35,6 +35,9 @@ PAGES: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ),
     ("GET", "/login"): ("/login", {**dict.fromkeys(USERS, OK), "anonymous": OK}),
 }
+"""The one-click acknowledgement links of pages (``/ack/{token}``) need no session: the signed
+token is the key. Their tests are in tests/api/test_paging_api.py."""
+LINKS = {("GET", "/ack/{token}"), ("POST", "/ack/{token}")}
 """Form posts (``/login``, ``/logout``, ``/tickets/{id}/{form}``) have tests of their own:
 tests/web/test_sign_in_pages.py and test_ticket_page.py."""
 POSTS = {("POST", "/login"), ("POST", "/logout"), ("POST", "/tickets/{ticket_id}/{form}")}
@@ -42,8 +45,8 @@ POSTS = {("POST", "/login"), ("POST", "/logout"), ("POST", "/tickets/{ticket_id}
 
 def test_the_table_names_every_page_of_the_app(sqlite_web: ApiWorld) -> None:
     pages = {r for r in app_routes(sqlite_web.client.app) if is_page_path(r[1])}  # type: ignore[arg-type]
-    assert pages - set(PAGES) - POSTS == set(), "pages without a row in the table"
-    assert (set(PAGES) | POSTS) - pages == set(), "rows in the table for pages the app does not have"
+    assert pages - set(PAGES) - POSTS - LINKS == set(), "pages without a row in the table"
+    assert (set(PAGES) | POSTS | LINKS) - pages == set(), "rows in the table for pages the app does not have"
 
 
 @pytest.mark.parametrize("user", [*USERS, "anonymous"])

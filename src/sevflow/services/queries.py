@@ -20,7 +20,7 @@ from sevflow.domain.sla_marks import AT_RISK_PERCENT, SlaState, sla_marks
 from sevflow.domain.tickets import Ticket
 from sevflow.services.actors import Actor
 from sevflow.services.changes import staffing_for
-from sevflow.services.ports import OutboxMessage, StoredEvent, TicketFilter, UnitOfWork
+from sevflow.services.ports import DeliveryRecord, OutboxMessage, StoredEvent, TicketFilter, UnitOfWork
 
 __all__ = [
     "AT_RISK_PERCENT",
@@ -152,6 +152,18 @@ def ticket_trail(
         if actor is not None:
             actor.require(Action.TICKET_AUDIT, ticket_customer=ticket.customer)
         return uow.events.for_ticket(ticket_id), uow.audit.for_ticket(ticket_id)
+
+
+def ticket_deliveries(
+    uow: UnitOfWork, *, ticket_id: int, actor: Actor | None = None
+) -> tuple[list[OutboxMessage], list[DeliveryRecord]]:
+    """The ticket's queued notifications and every delivery attempt at them (staff only: the
+    delivery log names channels, recipients and receivers)."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        if actor is not None:
+            actor.require(Action.TICKET_AUDIT, ticket_customer=ticket.customer)
+        return uow.outbox.for_ticket(ticket_id), uow.outbox.deliveries(ticket_id)
 
 
 def list_tickets(

@@ -16,7 +16,7 @@ from sevflow.domain.tickets import Ticket
 from sevflow.entrypoints.api.problems import ProblemError
 from sevflow.entrypoints.views import clock_json
 from sevflow.services.actors import Actor
-from sevflow.services.ports import StoredEvent
+from sevflow.services.ports import DeliveryRecord, OutboxMessage, StoredEvent
 from sevflow.services.queries import TicketView, sla_state
 
 
@@ -121,6 +121,44 @@ def page_out(page: PageState) -> dict[str, Any]:
         "ack_due_at": page.ack_due_at,
         "opened_at": page.opened_at,
     }
+
+
+def deliveries_out(messages: list[OutboxMessage], records: list[DeliveryRecord]) -> list[dict[str, Any]]:
+    attempts: dict[int, list[dict[str, Any]]] = {}
+    for r in records:
+        a = r.attempt
+        attempts.setdefault(r.outbox_id, []).append(
+            {
+                "number": r.number,
+                "at": a.at,
+                "channel": a.channel,
+                "target": a.target,
+                "outcome": a.outcome.value,
+                "status": a.status,
+                "latency_ms": round(a.latency_ms, 3),
+                "error": a.error,
+            }
+        )
+    out = []
+    for m in messages:
+        n = m.notification
+        out.append(
+            {
+                "id": m.id,
+                "event_seq": m.event_seq,
+                "event_kind": n.event_kind,
+                "idempotency_key": m.idempotency_key,
+                "channel": n.channel,
+                "template": n.template,
+                "digest": n.digest,
+                "recipients": list(n.recipients),
+                "urgent": n.urgent,
+                "created_at": m.created_at,
+                "status": m.status,
+                "attempts": sorted(attempts.get(m.id, []), key=lambda x: x["number"]),
+            }
+        )
+    return out
 
 
 def event_out(s: StoredEvent) -> dict[str, Any]:

@@ -219,6 +219,38 @@ class TrailOut(BaseModel):
     refused: list[AuditOut]
 
 
+class AttemptOut(BaseModel):
+    number: int = Field(description="1 for the first attempt at the message, 2 for the next...")
+    at: datetime
+    channel: str
+    target: str = Field(description="Where it went, without secrets (host and path, SMTP server).")
+    outcome: Literal["delivered", "failed", "refused"]
+    status: int | None = Field(description="The receiver's HTTP status or SMTP reply code.")
+    latency_ms: float
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    """One queued notification and its attempts, oldest first."""
+
+    id: int
+    event_seq: int
+    event_kind: str
+    idempotency_key: str = Field(description="Sent with every attempt; receivers drop duplicates by it.")
+    channel: str
+    template: str
+    digest: str | None
+    recipients: list[str]
+    urgent: bool
+    created_at: datetime
+    status: Literal["pending", "sent", "dead"]
+    attempts: list[AttemptOut]
+
+
+class DeliveriesOut(BaseModel):
+    items: list[DeliveryOut]
+
+
 class AuditPage(BaseModel):
     items: list[AuditOut]
     next_cursor: str | None

@@ -15,7 +15,14 @@ from sevflow.domain.records import TicketFilter
 from sevflow.domain.severity import Severity
 from sevflow.entrypoints.api import render
 from sevflow.entrypoints.api.auth import Box, CallerOf
-from sevflow.entrypoints.api.schemas import TicketCreate, TicketDetail, TicketOut, TicketPage, TrailOut
+from sevflow.entrypoints.api.schemas import (
+    DeliveriesOut,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+    TrailOut,
+)
 from sevflow.services import directory, queries
 from sevflow.services import tickets as service
 from sevflow.services.idempotency import Idempotency
@@ -143,6 +150,16 @@ async def show_ticket(
     )
     response.headers["ETag"] = render.etag(view.ticket)
     return render.send(render.detail_out(view, actor), response)
+
+
+@router.get("/{ticket_id}/deliveries", response_model=DeliveriesOut)
+async def ticket_deliveries(ticket_id: TicketId, caller: CallerOf, box: Box) -> dict[str, Any]:
+    """The delivery log: every notification queued about the ticket (which channel, template,
+    recipients, status) with each attempt at it (when, where, outcome, the receiver's status,
+    latency, error). Staff only."""
+    actor = caller.actor()
+    messages, records = queries.ticket_deliveries(box.read_uow_factory(), ticket_id=ticket_id, actor=actor)
+    return {"items": render.deliveries_out(messages, records)}
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)
