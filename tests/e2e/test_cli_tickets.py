@@ -352,6 +352,11 @@ REFUSED = [
         "only the assigned owner (omar) can accept ownership, not ben",
         id="somebody else accepting ownership",
     ),
+    pytest.param(
+        ["ticket", "ack", "1", "--as", "omar"],
+        "the ticket has no open page to acknowledge",
+        id="no page to acknowledge",
+    ),
     pytest.param(["ticket", "comment", "99", "Hello?"], "there is no ticket #99", id="unknown ticket"),
 ]
 

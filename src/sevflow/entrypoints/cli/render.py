@@ -152,6 +152,9 @@ EVENT_STYLE = {
     "handoff_timed_out": "cyan",
     "gate_timed_out": "bold cyan",
     "rule_fired": "green",
+    "paged": "bold red",
+    "page_acknowledged": "green",
+    "page_exhausted": "bold red",
 }
 
 

@@ -300,6 +300,33 @@ def accept(ticket_id: int, actor: AsOpt = "cli", as_json: JsonOpt = False, tz: T
         _show(box, ticket_id, as_json, zone)
 
 
+@app.command("ack")
+@cli_errors
+def ack(
+    ticket_id: int,
+    page: Annotated[
+        int | None, typer.Option(help="The page acknowledged (if over: nothing changes).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the timeline.")] = None,
+    actor: AsOpt = "cli",
+    as_json: JsonOpt = False,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Acknowledge the ticket's open page: the paging chain stops."""
+    zone = _zone(tz)  # a bad --tz is refused before anything changes, not after
+    with container() as box:
+        ticket_service.acknowledge_page(
+            box.uow_factory(),
+            clock=box.clock,
+            actor=Actor(actor),
+            ticket_id=ticket_id,
+            via="cli",
+            page=page,
+            note=note,
+        )
+        _show(box, ticket_id, as_json, zone)
+
+
 @app.command("gate")
 @cli_errors
 def gate(
