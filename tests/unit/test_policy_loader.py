@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -367,3 +368,16 @@ def test_the_starter_text_is_documented_for_a_support_manager() -> None:
 
     assert text.count("\n#") > 40
     assert "sevflow policy check" in text
+
+
+def test_the_starters_commented_optional_sections_load_once_uncommented() -> None:
+    text = starter_policy_text()
+    tail = text[text.index("# Optional sections") :]
+    yaml_lines = [
+        line[2:] for line in tail.splitlines() if re.match(r"^# (paging|oncall|notifications):|^#   ", line)
+    ]
+    policy = load_policy_text(text + "\n" + "\n".join(yaml_lines) + "\n", "starter, uncommented")
+    assert policy.paging is not None
+    assert [s.ack_within_minutes for s in policy.paging.steps] == [5, 5, 5, 5]
+    assert list(policy.oncall.schedules) == ["payments-l3"]
+    assert sorted(policy.routing.channels) == ["incident-chat", "log", "pager"]
