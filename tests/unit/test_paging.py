@@ -14,6 +14,7 @@ from sevflow.domain.escalation import decide, run_due
 from sevflow.domain.oncall import HandoffKind, Layer, OnCallBook, Schedule
 from sevflow.domain.paging_policy import DEFAULT_CHAIN, PageStep, PageTarget, PagingPolicy
 from sevflow.domain.policy import Policy, Role
+from sevflow.domain.projection import project
 from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
@@ -250,3 +251,19 @@ def test_a_paging_policy_refuses_events_that_cannot_open_a_page_and_empty_chains
         PagingPolicy(frozenset({Severity.SEV1}), frozenset({"paged"}), (PageStep(PageTarget.PRIMARY, 5),))
     with pytest.raises(ValueError, match="at least one step"):
         PagingPolicy(frozenset({Severity.SEV1}), frozenset({"created"}), ())
+
+
+def test_the_plan_preview_shows_who_will_be_paged_when_if_nobody_acknowledges() -> None:
+    t = sev1(policy_with(paging(PageStep(PageTarget.PRIMARY, 5), PageStep(PageTarget.MANAGER, 10))))
+    t.pending.clear()
+    steps = [
+        (s.event.at, s.event.kind.value, s.event.data.get("to"))
+        for s in project(t, T0, horizon=timedelta(hours=1))
+        if s.event.kind.value.startswith("page")
+    ]
+    assert steps == [
+        (T0 + 5 * MIN, "paged", "maria"),
+        (T0 + 15 * MIN, "page_exhausted", None),
+    ]
+    assert t.page is not None
+    assert t.page.to == "pat"  # the preview changed nothing
