@@ -15,15 +15,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sevflow.domain import addressing, handoff, notice_facts, paging, ticket_fold, ticket_snapshot
+from sevflow.domain import addressing, handoff, notifying, paging, ticket_fold, ticket_snapshot
 from sevflow.domain.calendar import BusinessCalendar
 from sevflow.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from sevflow.domain.events import SYSTEM, Event, EventKind
 from sevflow.domain.gates import GateState
-from sevflow.domain.notifications import DRILL_MARK, UNNUMBERED, Notification
+from sevflow.domain.notifications import Notification
 from sevflow.domain.paging import PageState
 from sevflow.domain.policy import ClockKind, Policy, Role, SlaTarget
-from sevflow.domain.routing import About
 from sevflow.domain.severity import Severity
 from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
@@ -374,45 +373,8 @@ class Ticket:
     ) -> None:
         """Queue a notification about ``event`` to ``roles`` (resolved to addresses now, unless
         ``recipients`` names them: a page goes to one person), one per channel the policy's
-        routing picks (``domain.routing``)."""
-        roles = tuple(dict.fromkeys(roles))
-        if recipients is None:
-            recipients = (r for role in roles if (r := self.address_of(role)))
-        recipients = tuple(dict.fromkeys(recipients))
-        if not recipients:
-            return
-        what = event.kind.value.replace("_", " ")
-        number = UNNUMBERED if self.id is None else f"#{self.id}"
-        drill = self.is_drill
-        subject = (DRILL_MARK if drill else "") + f"[{self.severity.value}] {number} {what}: {self.title}"[
-            :200
-        ]
-        summary = event.reason or what
-        about = About(
-            event.kind.value, self.severity, urgent, self.service_line, self.customer_tier, roles, drill
-        )
-        deliveries = self.policy.routing.deliveries(about, status=self.status.value)
-        if not deliveries:
-            return
-        facts = notice_facts.facts_of(self, event, recipients)
-        for d in deliveries:
-            digest = None if d.digest is None else d.digest.value
-            # a digest notice waits for the end of its digest window (``Routing.digest_due_at``)
-            held_until = None if d.digest is None else self.policy.routing.digest_due_at(d.digest, event.at)
-            notification = Notification(
-                event.kind.value,
-                recipients,
-                roles,
-                subject,
-                summary,
-                urgent,
-                d.channel,
-                d.template.value,
-                digest,
-                facts,
-                held_until,
-            )
-            self.outbox.append((event, notification))
+        routing picks (``domain.notifying``)."""
+        notifying.queue(self, event, roles, urgent=urgent, recipients=recipients)
 
     @property
     def is_drill(self) -> bool:
