@@ -11,6 +11,7 @@ import typer
 
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out
 from sevflow.entrypoints.delivery import run_delivery
+from sevflow.entrypoints.process import settle_heap
 from sevflow.services.dispatch import DispatchReport
 
 
@@ -42,11 +43,10 @@ def dispatcher(
 
     with container() as box:
         where = box.engine.url.render_as_string(hide_password=True)
-        totals = run_delivery(
-            box,
-            stop=stop,
-            on_batch=on_batch,
-            limit=batch,
-            on_start=lambda: out.print(f"sevflow dispatcher on {where} — Ctrl-C to stop"),
-        )
+
+        def on_start() -> None:
+            settle_heap()  # the channels, templates and policy are built: keep them out of GC scans
+            out.print(f"sevflow dispatcher on {where} — Ctrl-C to stop")
+
+        totals = run_delivery(box, stop=stop, on_batch=on_batch, limit=batch, on_start=on_start)
     out.print(f"stopped: {totals.delivered} delivered, {totals.retrying} to retry, {totals.dead} dead")
