@@ -16,8 +16,7 @@ columns:                       # sevflow's field -> the file's column
   team: assignment_group
   ...
 severity_values: {"1 - Critical": Sev1, "2 - High": Sev2}   # raw value -> Sev1..Sev4
-resolved_statuses: [Resolved, Closed]
-escalated_statuses: []
+policy_names: {service_line: {"Category 23": payments}}  # history value -> the policy's name
 ```
 
 ``load_mapping(path)`` and ``preset(name)`` (``servicenow``, ``zendesk``, ``jira``: files in
@@ -88,8 +87,8 @@ class HistoryMapping(BaseModel):
     event_log: EventLog | None = None
     columns: dict[str, str]
     severity_values: dict[str, Severity] = {}
-    resolved_statuses: list[str] = []
-    escalated_statuses: list[str] = []
+    policy_names: dict[Literal["service_line", "customer_tier"], dict[str, str]] = {}
+    """History values -> the policy's names, for proposed rules (e.g. a category -> a service line)."""
     true_values: list[str] = ["true", "yes", "1", "y", "t"]
     false_values: list[str] = ["false", "no", "0", "n", "f"]
 
