@@ -6,6 +6,7 @@ import typer
 
 from sevflow.entrypoints.cli import (
     agent_cmd,
+    analyze_cmd,
     demo_cmd,
     dispatcher_cmd,
     init_cmd,
@@ -43,6 +44,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(token_cmd.app, name="token")
 app.add_typer(user_cmd.app, name="user")
 app.command("demo")(demo_cmd.demo)
+app.command("analyze")(analyze_cmd.analyze_history)
 
 
 def main() -> None:
