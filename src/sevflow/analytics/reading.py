@@ -25,13 +25,16 @@ JSON Lines, the line number)."""
 def read_records(path: Path, mapping: HistoryMapping) -> pl.DataFrame:
     """Every record of ``path`` as text cells (``None`` for the mapping's missing markers), the
     mapped columns only, plus ``RECORD``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise InvalidInput(f"cannot read {path}: {err.strerror}") from None
-    data = _utf8(raw, mapping.encoding, path)
+    if not path.is_file():
+        raise InvalidInput(f"cannot read {path}: no such file")
     wanted = sorted(set(mapping.columns.values()) | _order_column(mapping))
-    frame = _read_jsonl(data, path) if mapping.format == "jsonl" else _read_csv(data, mapping, path)
+    utf8 = codecs.lookup(mapping.encoding).name == "utf-8"
+    # UTF-8 (the usual case) is read by Polars straight from the file, only the mapped columns
+    source: Path | io.BytesIO = path if utf8 else io.BytesIO(_recoded(path, mapping.encoding))
+    if mapping.format == "jsonl":
+        frame = _read_jsonl(source, path)
+    else:
+        frame = _read_csv(source, mapping, path, wanted)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise InvalidInput(
@@ -54,43 +57,56 @@ def _order_column(mapping: HistoryMapping) -> set[str]:
     return set()
 
 
-def _utf8(raw: bytes, encoding: str, path: Path) -> bytes:
-    if codecs.lookup(encoding).name == "utf-8":
-        if raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise InvalidInput(
-                f"{path} is not UTF-8 (byte {err.start} is {raw[err.start : err.start + 1]!r}); "
-                "name its encoding in the mapping, e.g. encoding: latin-1 or cp1252"
-            ) from None
-        return raw
+def _recoded(path: Path, encoding: str) -> bytes:
+    """The file decoded from ``encoding`` and written as UTF-8 (Polars reads only UTF-8)."""
     try:
-        text = raw.decode(encoding)
+        text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as err:
         raise InvalidInput(f"{path} is not {encoding} (byte {err.start}): {err.reason}") from None
+    except OSError as err:
+        raise InvalidInput(f"cannot read {path}: {err.strerror}") from None
     return text.lstrip("\ufeff").encode("utf-8")
 
 
-def _read_csv(data: bytes, mapping: HistoryMapping, path: Path) -> pl.DataFrame:
+def _not_utf8(path: Path) -> InvalidInput:
+    with path.open("rb") as f:
+        raw = f.read()
+    try:
+        raw.decode("utf-8")
+        where = ""
+    except UnicodeDecodeError as err:
+        where = f" (byte {err.start} is {raw[err.start : err.start + 1]!r})"
+    return InvalidInput(
+        f"{path} is not UTF-8{where}; name its encoding in the mapping, e.g. encoding: latin-1 or cp1252"
+    )
+
+
+def _read_csv(
+    source: Path | io.BytesIO, mapping: HistoryMapping, path: Path, wanted: list[str]
+) -> pl.DataFrame:
     try:
         return pl.read_csv(
-            io.BytesIO(data),
-            separator=mapping.delimiter,
-            infer_schema=False,
-            empty_string_is_null=True,
+            source, separator=mapping.delimiter, infer_schema=False, empty_string_is_null=True, columns=wanted
         )
+    except pl.exceptions.ColumnNotFoundError:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        # read the header alone, to name every missing column and the ones the file has
+        return pl.read_csv(source, separator=mapping.delimiter, infer_schema=False, n_rows=0)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "utf-8" in first.lower() or "utf8" in first.lower():
+            raise _not_utf8(path) from None
         raise InvalidInput(
             f"{path} cannot be read as CSV with delimiter {mapping.delimiter!r}: {first}"
         ) from None
 
 
-def _read_jsonl(data: bytes, path: Path) -> pl.DataFrame:
+def _read_jsonl(source: Path | io.BytesIO, path: Path) -> pl.DataFrame:
     try:
-        return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        return pl.read_ndjson(source, infer_schema_length=None)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "utf-8" in first.lower() or "utf8" in first.lower():
+            raise _not_utf8(path) from None
         raise InvalidInput(f"{path} cannot be read as JSON Lines: {first}") from None
