@@ -5,6 +5,7 @@ an offline HTML report and JSON, and the policy it proposes loads with ``sevflow
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -116,4 +117,33 @@ def test_a_mapping_and_a_preset_together_or_neither_are_refused(cli: Cli) -> Non
     assert cli.fails("analyze", str(SLICE), "--preset", "remedy", "--out", "r.html") == (
         2,
         "error: unknown preset 'remedy'; allowed: jira, servicenow, zendesk\n",
+    )
+
+
+def test_history_import_stores_the_slices_closed_cases_once(tmp_path: Path) -> None:
+    cli = Cli.initialised(tmp_path)
+    args = (
+        "history",
+        "import",
+        str(SLICE),
+        "--preset",
+        "servicenow",
+        "--service-line",
+        "payments",
+        "--tier",
+        "business",
+    )
+    assert cli.ok(*args) == (
+        "768 rows, 120 cases (0 rows rejected): 120 stored as closed tickets, 0 already stored, "
+        "0 still open (left out)\n"
+    )
+    assert cli.ok(*args).endswith("0 stored as closed tickets, 120 already stored, 0 still open (left out)\n")
+    code, message = cli.fails("history", "import", str(SLICE), "--preset", "servicenow")
+    assert code == 2
+    with SLICE.open(newline="", encoding="utf-8") as f:
+        categories = sorted({row["category"] for row in csv.DictReader(f)})
+    shown = ", ".join(categories[:10]) + (" ..." if len(categories) > 10 else "")
+    assert message == (
+        f"error: {len(categories)} service line(s) of the history are not in the policy ({shown}); name them in "
+        "the mapping's policy_names, or give --service-line for all of them (the policy's: payments, platform, mobile)\n"
     )

@@ -80,10 +80,8 @@ def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -
     stored = [c.ticket for c in changes if c.ticket.id is not None]
     # a stored ticket leaving the open states (or coming back) changes the metrics' outcomes
     closing = [
-        c.ticket
-        for c in changes
-        if c.ticket.id is not None and c.before.is_open and not c.ticket.status.is_open
-    ]
+        c.ticket for c in changes if (c.ticket.id is None or c.before.is_open) and not c.ticket.status.is_open
+    ]  # tickets leaving the open states, and new ones already closed (imported history)
     reopened = [
         c.ticket
         for c in changes

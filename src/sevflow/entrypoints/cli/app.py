@@ -9,6 +9,7 @@ from sevflow.entrypoints.cli import (
     analyze_cmd,
     demo_cmd,
     dispatcher_cmd,
+    history_cmd,
     init_cmd,
     oncall_cmd,
     policy_cmd,
@@ -45,6 +46,7 @@ app.add_typer(token_cmd.app, name="token")
 app.add_typer(user_cmd.app, name="user")
 app.command("demo")(demo_cmd.demo)
 app.command("analyze")(analyze_cmd.analyze_history)
+app.add_typer(history_cmd.app, name="history")
 
 
 def main() -> None:
