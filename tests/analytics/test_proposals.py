@@ -71,3 +71,23 @@ def test_without_a_translation_an_unknown_service_line_is_only_a_finding() -> No
         ("service_line", "Web"),
     ]
     assert proposals.fragment().startswith("rules: []")
+
+
+def test_a_word_in_the_title_that_drives_missed_slas_becomes_a_keyword_rule() -> None:
+    rows = []
+    for day in range(100):
+        for title, missed in (("Refund stuck at the bank", day % 5 != 0), ("Password reset", day % 5 == 0)):
+            rows.append({"created": START + timedelta(days=day), "title": title, "breached": missed})
+    cases = pl.DataFrame(rows)
+    report = find_drivers(cases, "breached")
+    assert [(d.attribute, d.value) for d in report.drivers[:3]] == [
+        ("keyword", "bank"),
+        ("keyword", "refund"),
+        ("keyword", "stuck"),
+    ]
+    proposals = propose([report], load_policy_text(MINIMAL, "minimal"), per_outcome=1)
+    assert [p.rule["when"] for p in proposals.rules] == [
+        {"keywords": ["bank"], "clock": "resolution", "consumed_percent": 50}
+    ]
+    merged = load_policy_text(merged_policy_text(MINIMAL, proposals), "merged")
+    assert merged.rule("history-breached-keyword-bank").when.keywords == ("bank",)

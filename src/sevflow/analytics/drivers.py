@@ -2,7 +2,8 @@
 a missed SLA), ranked, with effect sizes and confidence intervals, checked on later cases.
 
 Attributes known at intake (``EARLY``): severity as opened, impact, urgency, channel, service
-line, category, customer tier, and the hour band and weekday of arrival (UTC). The cases are
+line, category, customer tier, the hour band and weekday of arrival (UTC), and each word of the
+title and text (``keyword``). The cases are
 split in time: the earliest ``train_share`` of them (by opening time) train, the later ones
 test -- so a driver must hold on months it was not found on.
 
@@ -121,9 +122,26 @@ def find_drivers(
     n, positives = train.height, int(train["__y"].sum())
     test_positives = int(test["__y"].sum())
     drivers: list[Driver] = []
+    counts: list[tuple[str, pl.DataFrame, pl.DataFrame]] = []
     for attribute in [c for c in table.columns if not c.startswith("__")]:
         grouped = train.group_by(attribute).agg(pl.len().alias("n"), pl.col("__y").sum().alias("y"))
         tested = test.group_by(attribute).agg(pl.len().alias("n"), pl.col("__y").sum().alias("y"))
+        counts.append((attribute, grouped, tested))
+    words = _words(d)
+    if words is not None:
+        # each word once per case: a case "has" the keyword or not
+        flags = (
+            table.select("__y", "__train")
+            .with_columns(d.select(words.alias("keyword"))["keyword"])
+            .explode("keyword")
+            .filter(pl.col("keyword").is_not_null())
+        )
+        by_word = [
+            part.group_by("keyword").agg(pl.len().alias("n"), pl.col("__y").sum().alias("y"))
+            for part in (flags.filter(pl.col("__train")), flags.filter(~pl.col("__train")))
+        ]
+        counts.append(("keyword", by_word[0], by_word[1]))
+    for attribute, grouped, tested in counts:
         test_counts = {v: (int(k), int(y)) for v, k, y in tested.iter_rows()}
         for value, n1, a in grouped.iter_rows():
             n1, a = int(n1), int(a)
@@ -160,6 +178,58 @@ def find_drivers(
         test_rate=test_positives / test.height if test.height else 0.0,
         drivers=drivers,
     )
+
+
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "are",
+        "was",
+        "were",
+        "not",
+        "but",
+        "have",
+        "has",
+        "had",
+        "you",
+        "your",
+        "our",
+        "can",
+        "cannot",
+        "when",
+        "what",
+        "which",
+        "into",
+        "after",
+        "before",
+        "about",
+        "there",
+        "their",
+        "they",
+        "them",
+        "then",
+        "than",
+        "also",
+        "after",
+    ]
+)
+
+
+def _words(cases: pl.DataFrame) -> pl.Expr | None:
+    """The distinct words (3+ letters, lower case, no stop words) of each case's title and
+    text, or ``None`` when the history has neither."""
+    columns = [c for c in ("title", "text") if c in cases.columns]
+    if not columns:
+        return None
+    text = pl.concat_str([pl.col(c).fill_null("") for c in columns], separator=" ").str.to_lowercase()
+    words = text.str.extract_all(r"[a-z][a-z0-9_-]{2,}").list.unique()
+    return words.list.eval(pl.element().filter(~pl.element().is_in(list(STOPWORDS))))
 
 
 def outcomes(cases: pl.DataFrame) -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """Proposed escalation criteria, in sevflow's own policy format, grounded in the drivers.
 
-A driver becomes a proposed rule when the policy can express its condition -- a severity, a
-customer tier or a service line the policy knows (history values are translated by the
+A driver becomes a proposed rule when the policy can express its condition -- a keyword of the
+title or text, or a severity, a customer tier or a service line the policy knows (history values are translated by the
 mapping's ``policy_names``, or used as they are when the policy has that name) -- and it held on the later cases: a risk ratio whose lower bound is above
 ``min_ci_low``, at least ``min_test_cases`` later cases with it, and a precision on them at
 least ``min_lift`` times the later cases' base rate.
@@ -33,7 +33,7 @@ from sevflow.analytics.targets import round_up_minutes
 from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
 
-EXPRESSIBLE = ("severity", "customer_tier", "service_line")
+EXPRESSIBLE = ("severity", "customer_tier", "service_line", "keyword")
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ def _translate(
         return translated if translated in policy.customer_tiers else None
     if attribute == "service_line":
         return translated if translated in policy.service_lines else None
+    if attribute == "keyword":
+        return translated
     return None
 
 
@@ -149,7 +151,7 @@ def _rule(
         f"{report.outcome} cases (recall {_pct(d.test_recall)}), with precision {_pct(d.test_precision)}, "
         f"and {d.test_extra} extra escalation(s)."
     )
-    when: dict[str, Any] = {d.attribute: condition}
+    when: dict[str, Any] = {"keywords": [condition]} if d.attribute == "keyword" else {d.attribute: condition}
     if report.outcome == "breached":
         when.update(clock="resolution", consumed_percent=early_percent)
         what = f"Tickets with {d.attribute} {d.value} missed their SLA {d.risk_ratio:.1f}x as often"
