@@ -45,12 +45,14 @@ class Problem:
 def instant_expr(column: str, mapping: HistoryMapping) -> pl.Expr:
     """The UTC instant in text column ``column`` (null where none of the forms fits)."""
     text = pl.col(column).str.replace(r"Z$", "+00:00")
-    aware = [text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _ISO_AWARE]
+    with_offset = [f for f in mapping.timestamp_formats if "%z" in f or "%:z" in f]
+    without = [f for f in mapping.timestamp_formats if f not in with_offset]
+    aware = [
+        text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
+        for f in (*_ISO_AWARE, *with_offset)
+    ]
     naive = pl.coalesce(
-        [
-            text.str.to_datetime(f, strict=False, time_unit="us")
-            for f in (*_ISO_NAIVE, *mapping.timestamp_formats)
-        ]
+        [text.str.to_datetime(f, strict=False, time_unit="us") for f in (*_ISO_NAIVE, *without)]
     )
     local = naive.dt.replace_time_zone(mapping.zone, ambiguous="earliest", non_existent="null")
     after_gap = (naive + pl.duration(hours=1)).dt.replace_time_zone(
