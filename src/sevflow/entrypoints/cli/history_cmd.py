@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sevflow.analytics.importing import import_history
 from sevflow.analytics.mapping import PRESETS, load_mapping, preset
 from sevflow.analytics.metrics import derive
 from sevflow.analytics.recording import historic_cases
 from sevflow.domain.errors import InvalidInput
-from sevflow.entrypoints.cli.runtime import cli_errors, container, out
+from sevflow.entrypoints.cli.runtime import cli_errors, container, err, out
 from sevflow.services.actors import Actor
 from sevflow.services.history import record_history
 
@@ -40,6 +41,7 @@ def import_closed(
     as_: Annotated[
         str, typer.Option("--as", help="Who is importing (the actor of every event).")
     ] = "history",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Store the history's resolved and closed cases as closed tickets (channel `history`), with
     their events at the recorded instants and their outcomes, so the dashboard's metrics cover
@@ -59,7 +61,16 @@ def import_closed(
             customer=customer,
             customer_tier=tier,
         )
-        done = record_history(box.uow_factory, clock=box.clock, actor=Actor(as_), cases=cases)
+        columns = (TextColumn("storing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, disable=quiet) as bar:
+            task = bar.add_task("storing", total=len(cases))
+            done = record_history(
+                box.uow_factory,
+                clock=box.clock,
+                actor=Actor(as_),
+                cases=cases,
+                progress=lambda stored, total: bar.update(task, completed=stored, total=total),
+            )
     r = history.report
     out.print(
         f"{r.rows_read} rows, {r.cases} cases ({len(r.rejected)} rows rejected): {done.recorded} stored as closed "
