@@ -132,6 +132,7 @@ def test_history_import_stores_the_slices_closed_cases_once(tmp_path: Path) -> N
         "payments",
         "--tier",
         "business",
+        "--quiet",
     )
     assert cli.ok(*args) == (
         "768 rows, 120 cases (0 rows rejected): 120 stored as closed tickets, 0 already stored, "
