@@ -26,7 +26,6 @@ NUMBERS = ("first_response_minutes",)
 BOOLEANS = ("made_sla",)
 SEVERITY = "severity"
 ORDER = "__order"
-PROBLEM = "__problem"
 REJECTED = "__rejected"
 
 _ISO_AWARE = tuple(f"%Y-%m-%d{t}%H:%M{s}%z" for t in ("T", " ") for s in (":%S%.f", ":%S", ""))

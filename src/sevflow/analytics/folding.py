@@ -59,19 +59,14 @@ def fold(frame: pl.DataFrame) -> pl.DataFrame:
     rows = rows.sort(["id", *keys], nulls_last=True)
     have = set(rows.columns)
     # a team or status change: the row's value differs from the case's previous known value
-    changes: list[pl.Expr] = []
+    changed: dict[str, pl.Expr] = {}
     for name in ("team", "status"):
         if name in have:
             previous = pl.col(name).forward_fill().shift(1).over("id")
-            changes.append(pl.col(name).is_not_null() & (previous.is_null() | (pl.col(name) != previous)))
+            changed[name] = pl.col(name).is_not_null() & (previous.is_null() | (pl.col(name) != previous))
     rows = rows.with_columns(
-        (pl.any_horizontal(changes) if changes else pl.lit(False)).alias("__changed"),
-        (
-            (pl.col("team") != pl.col("team").forward_fill().shift(1).over("id")).fill_null(True)
-            & pl.col("team").is_not_null()
-            if "team" in have
-            else pl.lit(False)
-        ).alias("__team_changed"),
+        (pl.any_horizontal(list(changed.values())) if changed else pl.lit(False)).alias("__changed"),
+        changed.get("team", pl.lit(False)).alias("__team_changed"),
     )
     when = pl.col("updated") if "updated" in have else pl.col("created")
     aggs: list[pl.Expr] = [

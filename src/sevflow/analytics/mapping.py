@@ -171,3 +171,13 @@ def preset(name: str) -> HistoryMapping:
     if name not in PRESETS:
         raise InvalidInput.unknown("preset", name, PRESETS)
     return load_mapping(PRESET_FOLDER / f"{name}.yaml")
+
+
+def chosen_mapping(preset_name: str | None, mapping_file: Path | None) -> HistoryMapping:
+    """The mapping a command was given: a preset's name or a mapping file, exactly one of them."""
+    if (preset_name is None) == (mapping_file is None):
+        raise InvalidInput("give either --preset NAME or --mapping FILE (one of them)")
+    if preset_name is not None:
+        return preset(preset_name)
+    assert mapping_file is not None
+    return load_mapping(mapping_file)

@@ -22,25 +22,30 @@ cases stayed with each team, from their history (the last team until resolution)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import polars as pl
 
 HOUR_US = 3_600_000_000
+_UTC = pl.Datetime("us", "UTC")
 
 
 def _hours(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     return (later - earlier).dt.total_microseconds() / HOUR_US
 
 
+def ended(columns: Iterable[str]) -> pl.Expr | None:
+    """When a case ended: its (last) resolution, else its closing; ``None`` if the history has
+    neither column."""
+    present = [c for c in ("resolved", "closed") if c in set(columns)]
+    return pl.coalesce([pl.col(c) for c in present]) if present else None
+
+
 def derive(cases: pl.DataFrame) -> pl.DataFrame:
     """``cases`` with the per-case measures of the module docstring."""
     have = set(cases.columns)
-    end = (
-        pl.coalesce([pl.col(c) for c in ("resolved", "closed") if c in have])
-        if have & {"resolved", "closed"}
-        else None
-    )
+    end = ended(have)
     columns: list[pl.Expr] = [
         pl.col("created").dt.truncate("1w").alias("week"),
         (_hours(end, pl.col("created")) if end is not None else pl.lit(None, pl.Float64)).alias(
@@ -127,11 +132,9 @@ def backlog(cases: pl.DataFrame) -> pl.DataFrame:
     week with an opening to the last with an opening or a resolution: ``week``, ``opened``,
     ``resolved``, ``open_at_end``."""
     d = derive(cases) if "week" not in cases.columns else cases
-    end = (
-        pl.coalesce([pl.col(c) for c in ("resolved", "closed") if c in d.columns])
-        if {"resolved", "closed"} & set(d.columns)
-        else pl.lit(None)
-    )
+    end = ended(d.columns)
+    if end is None:
+        end = pl.lit(None, _UTC)
     opened = d.group_by("week").agg(pl.len().alias("opened"))
     done = (
         d.filter(end.is_not_null())
@@ -175,8 +178,9 @@ def time_at_team(cases: pl.DataFrame) -> pl.DataFrame:
                 "total_h": pl.Float64,
             }
         )
-    ends = [c for c in ("resolved", "closed") if c in cases.columns]
-    end = pl.coalesce([pl.col(c) for c in ends]) if ends else pl.lit(None, pl.Datetime("us", "UTC"))
+    end = ended(cases.columns)
+    if end is None:
+        end = pl.lit(None, _UTC)
     steps = cases.select("id", end.alias("__end"), "history").explode("history").unnest("history")
     if "team" not in steps.columns:
         return time_at_team(cases.drop("history"))

@@ -24,7 +24,7 @@ from datetime import datetime
 
 import polars as pl
 
-from sevflow.analytics.metrics import derive
+from sevflow.analytics.metrics import derive, ended
 from sevflow.domain.policy import Policy
 from sevflow.domain.severity import Severity
 
@@ -47,13 +47,14 @@ def business_times(cases: pl.DataFrame, policy: Policy, default_tier: str) -> pl
     policy.customer_tier(default_tier)  # InvalidInput naming the policy's tiers
     d = cases if "escalated_at" in cases.columns else derive(cases)
     have = set(d.columns)
+    case_end = ended(have)
     rows = d.select(
         "created",
         pl.col("severity") if "severity" in have else pl.lit(None, pl.String).alias("severity"),
         pl.col("customer_tier")
         if "customer_tier" in have
         else pl.lit(None, pl.String).alias("customer_tier"),
-        pl.coalesce([pl.col(c) for c in ("resolved", "closed") if c in have] or [pl.lit(None)]).alias("end"),
+        (case_end if case_end is not None else pl.lit(None)).alias("end"),
         (pl.col("first_response") if "first_response" in have else pl.lit(None)).alias("first_response"),
         "first_response_hours",
         "escalated_at",

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sevflow.analytics import report_html
 from sevflow.analytics.analysis import analyze, to_json
-from sevflow.analytics.mapping import PRESETS, load_mapping, preset
+from sevflow.analytics.mapping import PRESETS, chosen_mapping
 from sevflow.domain.errors import InvalidInput
 from sevflow.entrypoints.cli.runtime import cli_errors, err, out
 from sevflow.policy.loader import load_policy, load_policy_text
@@ -55,9 +55,7 @@ def analyze_history(
     """Import a ticket history, measure it (volumes, response and resolution times, escalations,
     reopens, ping-pong, SLA attainment, backlog), rank what drives escalations and missed SLAs
     (checked on the later months), and propose rules and SLA targets grounded in it."""
-    if (preset_name is None) == (mapping_file is None):
-        raise InvalidInput("give either --preset NAME or --mapping FILE (one of them)")
-    mapping = preset(preset_name) if preset_name else load_mapping(mapping_file)  # type: ignore[arg-type]
+    mapping = chosen_mapping(preset_name, mapping_file)
     if policy_file is None and POLICY_FILE.exists():
         policy_file = POLICY_FILE
     if policy_file is not None:

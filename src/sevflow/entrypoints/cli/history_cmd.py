@@ -9,10 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sevflow.analytics.importing import import_history
-from sevflow.analytics.mapping import PRESETS, load_mapping, preset
+from sevflow.analytics.mapping import PRESETS, chosen_mapping
 from sevflow.analytics.metrics import derive
 from sevflow.analytics.recording import historic_cases
-from sevflow.domain.errors import InvalidInput
 from sevflow.entrypoints.cli.runtime import cli_errors, container, err, out
 from sevflow.services.actors import Actor
 from sevflow.services.history import record_history
@@ -46,9 +45,7 @@ def import_closed(
     """Store the history's resolved and closed cases as closed tickets (channel `history`), with
     their events at the recorded instants and their outcomes, so the dashboard's metrics cover
     them. Cases already stored (same external id) are skipped; open ones are left out."""
-    if (preset_name is None) == (mapping_file is None):
-        raise InvalidInput("give either --preset NAME or --mapping FILE (one of them)")
-    mapping = preset(preset_name) if preset_name else load_mapping(mapping_file)  # type: ignore[arg-type]
+    mapping = chosen_mapping(preset_name, mapping_file)
     history = import_history(file, mapping)
     with container() as box:
         with box.read_uow_factory() as uow:
