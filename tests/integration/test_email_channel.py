@@ -4,60 +4,26 @@ received — headers, both parts, threading — and what a refusal or a temporar
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from sevflow.adapters.channels.smtp import EmailChannel
 from sevflow.domain.delivery import Outcome, Sent
 from sevflow.domain.notifications import Notification
 from sevflow.domain.policy import Role
 from sevflow.domain.records import OutboxMessage
+from tests.integration.smtp_inbox import Inbox, smtp_inbox
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ADDRESSES = {"omar": ["omar@acme.example"], "role:manager": ["maria@acme.example", "ops@acme.example"]}
 
 
-@dataclass
-class Inbox:
-    """An SMTP server's handler: answers each RCPT with the next scripted code (250 once they
-    run out) and keeps what it received."""
-
-    rcpt_codes: list[str] = field(default_factory=list)
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        answer = self.rcpt_codes.pop(0) if self.rcpt_codes else "250 OK"
-        if answer.startswith("250"):
-            envelope.rcpt_tos.append(address)
-        return answer
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with smtp_inbox() as served:
+        yield served
 
 
 def message(

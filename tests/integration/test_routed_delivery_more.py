@@ -9,18 +9,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import socket
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
-from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from sevflow.adapters.channels.factory import build_channels
 from sevflow.adapters.composing import Composer
@@ -37,6 +32,7 @@ from sevflow.services.policies import activate_policy
 from sevflow.services.ports import UnitOfWorkFactory
 from tests.integration.engine_world import MINUTE, SECOND, T0, World, actor, utc
 from tests.integration.receiver import Receiver, receiving
+from tests.integration.smtp_inbox import Inbox, smtp_inbox
 
 SECRET = "feed-signing-secret"
 ENVIRON = {"HOOK_SECRET": SECRET}
@@ -375,31 +371,10 @@ def test_without_a_drill_channel_a_drill_ticket_goes_only_to_the_log(
 # -- 3. e-mail through routing ---------------------------------------------------------------
 
 
-@dataclass
-class Inbox:
-    """An SMTP server's handler that accepts everything and keeps it."""
-
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=email_policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with smtp_inbox() as served:
+        yield served
 
 
 def parts(mail: EmailMessage) -> tuple[str, str]:
