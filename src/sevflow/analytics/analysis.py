@@ -129,6 +129,7 @@ def to_json(a: Analysis) -> dict[str, Any]:
                         "value": d.value,
                         "train_cases": d.train_cases,
                         "rate": round(d.train_rate, 6),
+                        "rate_ci95": [round(d.rate_ci[0], 6), round(d.rate_ci[1], 6)],
                         "rate_without": round(d.rate_without, 6),
                         "risk_ratio": round(d.risk_ratio, 6),
                         "ci95": [round(d.ci_low, 6), round(d.ci_high, 6)],

@@ -9,8 +9,9 @@ least ``min_lift`` times the later cases' base rate.
 - A driver of **missed SLAs** proposes escalating those tickets earlier: at ``early_percent``
   of the resolution clock, notify the tier lead and escalate to the next tier.
 - A driver of **escalations** proposes escalating at once what ends up escalated anyway: after
-  the median time the history's cases with it took to change team (rounded up, business time
-  at the tier), escalate to the next tier.
+  the median wall-clock time the history's cases with it took to change team (rounded up),
+  escalate to the next tier. The rule counts that time as time at the tier (business time),
+  so on an office-hours calendar it fires no earlier than the history did.
 
 Each rule's description says what it would have done on the later cases: how many of their
 outcomes it would have caught, its precision, and the extra escalations it would cause.
