@@ -246,7 +246,9 @@ def test_a_mapping_with_unknown_fields_or_zone_is_refused_with_what_is_allowed()
         parse_mapping({"columns": {"id": "a", "created": "b", "owner": "c"}}, "m.yaml")
     with pytest.raises(InvalidInput, match="zone: unknown time zone 'Mars/Base'"):
         parse_mapping({"zone": "Mars/Base", "columns": {"id": "a", "created": "b"}}, "m.yaml")
-    with pytest.raises(InvalidInput, match=r"the mapping must name the column of: created"):
-        parse_mapping({"columns": {"id": "a"}}, "m.yaml")
-    with pytest.raises(InvalidInput, match="unknown preset 'remedy'; allowed: jira, servicenow, zendesk"):
+    with pytest.raises(InvalidInput, match=r"the mapping must name the column of: created \(for a history"):
+        import_history(Path("unread.csv"), parse_mapping({"columns": {"id": "a"}}, "m.yaml"))
+    with pytest.raises(
+        InvalidInput, match="unknown preset 'remedy'; allowed: bugzilla, jira, servicenow, zendesk"
+    ):
         preset("remedy")

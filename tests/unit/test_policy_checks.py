@@ -63,7 +63,7 @@ def test_an_unknown_section_is_named_with_the_allowed_ones() -> None:
             "escalation_rules",
             "unknown field 'escalation_rules'; allowed here: name, description, severities, customer_tiers, "
             "calendars, tiers, service_lines, sla, default_severity, pause_statuses, handoff, rules, "
-            "severity_rules, gates, manual_escalation, notifications, oncall, paging",
+            "severity_rules, gates, manual_escalation, notifications, oncall, paging, triage",
         )
     ]
 

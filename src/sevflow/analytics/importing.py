@@ -26,7 +26,7 @@ import polars as pl
 
 from sevflow.analytics.cells import REJECTED, Problem, typed
 from sevflow.analytics.folding import duplicates, fold
-from sevflow.analytics.mapping import HistoryMapping
+from sevflow.analytics.mapping import REQUIRED, HistoryMapping
 from sevflow.analytics.reading import RECORD, read_records
 
 Progress = Callable[[str, int, int], None]
@@ -80,6 +80,7 @@ class History:
 def import_history(path: Path, mapping: HistoryMapping, *, progress: Progress | None = None) -> History:
     """The cases in ``path`` read by ``mapping``, and the report (see the module docstring).
     ``InvalidInput`` if the file cannot be read at all (encoding, columns the mapping needs)."""
+    mapping.require(REQUIRED, "a history analysis")
     tell = progress or (lambda step, done, total: None)
     tell("read", 0, 3)
     records = read_records(path, mapping)

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.severity import Severity
 
-PRESETS = ("servicenow", "zendesk", "jira")
+PRESETS = ("servicenow", "zendesk", "jira", "bugzilla")
 PRESET_FOLDER = Path(__file__).resolve().parent / "presets"
 
 FIELDS: Mapping[str, str] = {
@@ -64,6 +64,7 @@ FIELDS: Mapping[str, str] = {
     "text": "the description",
 }
 REQUIRED = ("id", "created")
+"""The fields a history analysis needs (``HistoryMapping.require``); severity triage needs others."""
 
 
 class EventLog(BaseModel):
@@ -81,6 +82,8 @@ class HistoryMapping(BaseModel):
     format: Literal["csv", "jsonl"] = "csv"
     encoding: str = "utf-8"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    header: bool = True
+    """False: the CSV has no header row; its columns are named column_0, column_1, ..."""
     missing: list[str] = ["", "?", "NULL", "null", "N/A"]
     zone: str = "UTC"
     timestamp_formats: list[str] = []
@@ -120,9 +123,6 @@ class HistoryMapping(BaseModel):
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
             raise ValueError(f"unknown field(s) {', '.join(unknown)}; the fields are {', '.join(FIELDS)}")
-        missing = [f for f in REQUIRED if f not in value]
-        if missing:
-            raise ValueError(f"the mapping must name the column of: {', '.join(missing)}")
         return value
 
     @field_validator("severity_values", mode="before")
@@ -137,6 +137,12 @@ class HistoryMapping(BaseModel):
 
     def column(self, field: str) -> str | None:
         return self.columns.get(field)
+
+    def require(self, fields: tuple[str, ...], purpose: str) -> None:
+        """``InvalidInput`` unless the mapping names a column for each of ``fields``."""
+        missing = [f for f in fields if f not in self.columns]
+        if missing:
+            raise InvalidInput(f"the mapping must name the column of: {', '.join(missing)} (for {purpose})")
 
 
 def parse_mapping(data: object, source: str) -> HistoryMapping:

@@ -86,13 +86,20 @@ def _read_csv(
 ) -> pl.DataFrame:
     try:
         return pl.read_csv(
-            source, separator=mapping.delimiter, infer_schema=False, empty_string_is_null=True, columns=wanted
+            source,
+            separator=mapping.delimiter,
+            infer_schema=False,
+            empty_string_is_null=True,
+            columns=wanted,
+            has_header=mapping.header,
         )
     except pl.exceptions.ColumnNotFoundError:
         if isinstance(source, io.BytesIO):
             source.seek(0)
         # read the header alone, to name every missing column and the ones the file has
-        return pl.read_csv(source, separator=mapping.delimiter, infer_schema=False, n_rows=0)
+        return pl.read_csv(
+            source, separator=mapping.delimiter, infer_schema=False, n_rows=1, has_header=mapping.header
+        ).clear()
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         if "utf-8" in first.lower() or "utf8" in first.lower():

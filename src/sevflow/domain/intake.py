@@ -12,10 +12,12 @@ from sevflow.domain.severity import Severity
 
 @dataclass(frozen=True)
 class Proposal:
-    """The severity the policy proposes and the rules that matched (most urgent wins)."""
+    """The severity the policy proposes and the rules that matched (most urgent wins). When
+    rules that force matched (``forced``), the most urgent of those is the severity."""
 
     severity: Severity
     matched: tuple[str, ...]
+    forced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,12 @@ def rule_matches(rule: SeverityRule, facts: IntakeFacts, lowered: str | None = N
 
 
 def propose_severity(policy: Policy, facts: IntakeFacts) -> Proposal:
-    """The most urgent severity among matching rules, or the policy's default if none match."""
+    """The most urgent severity among matching rules, or the policy's default if none match;
+    if rules that force matched, the most urgent of those alone."""
     lowered = searchable_text(facts.title, facts.description)
     matched = [r for r in policy.severity_rules if rule_matches(r, facts, lowered)]
     if not matched:
         return Proposal(policy.default_severity, ())
-    severity = Severity.most_urgent(*(r.severity for r in matched))
-    return Proposal(severity, tuple(r.name for r in matched))
+    forcing = [r for r in matched if r.force]
+    severity = Severity.most_urgent(*(r.severity for r in (forcing or matched)))
+    return Proposal(severity, tuple(r.name for r in matched), tuple(r.name for r in forcing))

@@ -20,6 +20,7 @@ from sevflow.domain.oncall import NO_ONCALL, OnCallBook
 from sevflow.domain.paging_policy import PagingPolicy
 from sevflow.domain.routing import DEFAULT_ROUTING, Routing
 from sevflow.domain.severity import Severity
+from sevflow.domain.triage_policy import TriagePolicy
 
 
 class ClockKind(StrEnum):
@@ -186,8 +187,9 @@ class Rule:
 
 @dataclass(frozen=True)
 class SeverityRule:
-    """At intake, a matching ticket is proposed at least ``severity``. All given conditions
-    must hold; ``keywords`` match case-insensitively as whole words or phrases in title or
+    """At intake, a matching ticket is proposed at least ``severity`` (a floor a learned model
+    may raise but not lower); with ``force``, exactly ``severity``. All given conditions must
+    hold; ``keywords`` match case-insensitively as whole words or phrases in title or
     description (any one keyword suffices)."""
 
     name: str
@@ -197,6 +199,7 @@ class SeverityRule:
     service_lines: frozenset[str] | None = None
     min_users_affected: int | None = None
     customer_tiers: frozenset[str] | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,8 @@ class Policy:
     """Who is on call for each team with a rotation (``domain.oncall``)."""
     paging: PagingPolicy | None = None
     """Who is paged, in what order, until somebody acknowledges (``None``: nobody is paged)."""
+    triage: TriagePolicy | None = None
+    """How a learned model's opinion joins the intake rules (``None``: the rules alone)."""
     _rules_by_name: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     known_services: frozenset[str] = field(init=False, repr=False, compare=False)
     """Every affected service any service line names."""

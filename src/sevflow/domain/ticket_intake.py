@@ -14,6 +14,8 @@ from sevflow.domain.intake import IntakeFacts, Proposal, propose_severity
 from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.text import reason_text, text_field
+from sevflow.domain.triage import Triage, triage
+from sevflow.domain.triage_policy import ModelOpinion
 
 if TYPE_CHECKING:
     from sevflow.domain.policy import Policy
@@ -30,9 +32,12 @@ class Intake:
     services: tuple[str, ...]
     severity: Severity
     source: str
-    """``rules`` (proposed by intake rules), ``default`` or ``declared`` by the caller."""
+    """``rules`` (proposed by intake rules), ``forced`` (by a forcing rule), ``model`` (by the
+    learned model), ``default`` or ``declared`` by the caller."""
     proposal: Proposal
     reason: str | None
+    triage: Triage
+    """What rules and model proposed together, before any declared severity."""
 
 
 def check_intake(
@@ -47,12 +52,14 @@ def check_intake(
     users_affected: int = 0,
     severity: Severity | None = None,
     severity_reason: str | None = None,
+    opinion: ModelOpinion | None = None,
 ) -> Intake:
     """Check a new ticket's fields against ``policy`` and work out its severity; raises
     ``InvalidInput`` naming what is wrong and what is allowed. Pure: nothing is opened.
 
-    A declared ``severity`` that differs from the policy's proposal is an override and needs
-    ``severity_reason``.
+    The severity is the policy's rules combined with a model's ``opinion`` under the policy's
+    ``triage`` section (``domain.triage``). A declared ``severity`` that differs from that
+    proposal is an override and needs ``severity_reason``.
     """
     policy.service_line(service_line)
     policy.customer_tier(customer_tier)
@@ -68,19 +75,20 @@ def check_intake(
         raise InvalidInput.unknown("service", unknown[0], known)
     facts = IntakeFacts(title, description, service_line, customer_tier, services, users_affected)
     proposal = propose_severity(policy, facts)
-    final, source = proposal.severity, ("rules" if proposal.matched else "default")
+    combined = triage(proposal, proposal.forced, policy=policy.triage, opinion=opinion)
+    final, source = combined.severity, combined.source
     reason: str | None = None
-    if severity is not None and severity is not proposal.severity:
+    if severity is not None and severity is not combined.severity:
         reason = reason_text(
             severity_reason,
-            f"declaring {severity.value} when the policy proposes {proposal.severity.value}",
+            f"declaring {severity.value} when the policy proposes {combined.severity.value}",
         )
         final, source = severity, "declared"
     elif severity is not None:
         source = "declared"
-    if reason is None and proposal.matched and source == "rules":
-        reason = f"{final.value} proposed by intake rule(s): {', '.join(proposal.matched)}"
-    return Intake(title, description, customer, services, final, source, proposal, reason)
+    if reason is None and source != "declared" and source != "default":
+        reason = combined.reason
+    return Intake(title, description, customer, services, final, source, proposal, reason, combined)
 
 
 def open_ticket(
@@ -100,6 +108,7 @@ def open_ticket(
     staffing: Staffing = NOBODY,
     channel: str = "api",
     external_id: str | None = None,
+    opinion: ModelOpinion | None = None,
 ) -> Ticket:
     """Open a ticket: propose a severity by the policy's intake rules, start the SLA clocks,
     assign the owner and open a decision gate if the severity needs one.
@@ -119,6 +128,7 @@ def open_ticket(
         users_affected=users_affected,
         severity=severity,
         severity_reason=severity_reason,
+        opinion=opinion,
     )
     title, description, customer = checked.title, checked.description, checked.customer
     services, final, source, proposal = checked.services, checked.severity, checked.source, checked.proposal
@@ -139,8 +149,9 @@ def open_ticket(
                 "users_affected": users_affected,
                 "severity": final.value,
                 "severity_source": source,
-                "proposed_severity": proposal.severity.value,
+                "proposed_severity": checked.triage.severity.value,
                 "matched_rules": list(proposal.matched),
+                **_triage_facts(checked.triage),
                 "tier": policy.tiers[0],
                 "team": team.name,
                 "channel": channel,
@@ -160,3 +171,16 @@ def open_ticket(
     # if the gate rejects an intake classification, the ticket drops one level unless told otherwise
     ticket._open_gate_if_needed(final, Severity(f"Sev{min(4, final.rank + 1)}"), now, SYSTEM)
     return ticket
+
+
+def _triage_facts(combined: Triage) -> dict[str, object]:
+    """What the created event records of a triage that used a model: the rules' own proposal
+    and the model's (with its probabilities and pushes). Nothing when no model was consulted,
+    so events of tickets opened without one are unchanged."""
+    if combined.opinion is None or combined.model is None:
+        return {}
+    return {
+        "rules_severity": combined.rules.severity.value if combined.rules.matched else None,
+        "triage_source": combined.source,
+        "model": combined.opinion.to_dict(combined.model),
+    }

@@ -28,6 +28,7 @@ from sevflow.domain.sla import SlaClock
 from sevflow.domain.staffing import NOBODY, Staffing, choose_owner
 from sevflow.domain.status import Status, check_transition
 from sevflow.domain.text import check_storable, reason_text, text_field
+from sevflow.domain.triage_policy import ModelOpinion
 
 DRILL_CHANNEL = "drill"
 """The intake channel of a drill ticket (see ``Ticket.is_drill``)."""
@@ -161,8 +162,10 @@ class Ticket:
         staffing: Staffing = NOBODY,
         channel: str = "api",
         external_id: str | None = None,
+        opinion: ModelOpinion | None = None,
     ) -> Ticket:
-        """Open a ticket: propose a severity by the policy's intake rules, start the SLA clocks,
+        """Open a ticket: propose a severity by the policy's intake rules (and a severity
+        model's ``opinion``, if the policy has a ``triage`` section), start the SLA clocks,
         assign the owner and open a decision gate if the severity needs one.
 
         A declared ``severity`` that differs from the policy's proposal is an override and needs
@@ -186,6 +189,7 @@ class Ticket:
             staffing=staffing,
             channel=channel,
             external_id=external_id,
+            opinion=opinion,
         )
 
     # == commands ==========================================================================

@@ -33,6 +33,7 @@ from sevflow.policy.calendars import build_calendar
 from sevflow.policy.notifications_doc import to_routing
 from sevflow.policy.oncall_doc import to_schedules
 from sevflow.policy.paging_doc import to_paging
+from sevflow.policy.triage_doc import to_triage
 from sevflow.policy.schema import ActionDoc, PolicyDocument, RuleDoc, ServiceLineDoc, TriggerDoc
 from sevflow.policy.values import DEFAULT_OWNERS, NEXT
 
@@ -83,6 +84,7 @@ def to_policy(doc: PolicyDocument, *, version: str) -> Policy:
                 service_lines=_set(r.service_lines),
                 min_users_affected=r.min_users_affected,
                 customer_tiers=_set(r.customer_tiers),
+                force=r.force,
             )
             for r in doc.severity_rules
         ),
@@ -99,6 +101,7 @@ def to_policy(doc: PolicyDocument, *, version: str) -> Policy:
         routing=to_routing(doc.notifications),
         oncall=OnCallBook(to_schedules(doc.oncall)),
         paging=to_paging(doc.paging),
+        triage=to_triage(doc.triage),
     )
 
 

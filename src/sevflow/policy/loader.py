@@ -31,7 +31,7 @@ from sevflow.policy.templates import read_template_folder
 from sevflow.policy.yamlfile import read_yaml
 
 _SECTIONS = ", ".join(PolicyDocument.model_fields)
-_OPTIONAL_SECTIONS = ("notifications", "oncall", "paging")
+_OPTIONAL_SECTIONS = ("notifications", "oncall", "paging", "triage")
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
@@ -106,6 +106,9 @@ def policy_version(document: PolicyDocument) -> str:
     for section in _OPTIONAL_SECTIONS:
         if not data.get(section):
             data.pop(section, None)
+    for rule in data.get("severity_rules", []):
+        if not rule.get("force"):
+            rule.pop("force", None)  # added later: a rule that does not force keeps its version
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 

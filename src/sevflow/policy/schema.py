@@ -20,6 +20,7 @@ from sevflow.domain.severity import Severity
 from sevflow.policy.notifications_doc import NotificationsDoc
 from sevflow.policy.oncall_doc import OnCallDoc
 from sevflow.policy.paging_doc import PagingDoc
+from sevflow.policy.triage_doc import TriageDoc
 from sevflow.policy.values import (
     ClockName,
     Count,
@@ -150,6 +151,8 @@ class SeverityRuleDoc(StrictDoc):
     service_lines: NameList | None = None
     customer_tiers: NameList | None = None
     min_users_affected: Count | None = None
+    force: bool = False
+    """Fix the severity: a learned model may not raise it (otherwise the rule is a floor)."""
 
 
 class GateDoc(StrictDoc):
@@ -191,3 +194,4 @@ class PolicyDocument(StrictDoc):
     notifications: NotificationsDoc | None = None
     oncall: dict[Name, OnCallDoc] = {}
     paging: PagingDoc | None = None
+    triage: TriageDoc | None = None

@@ -40,6 +40,7 @@ from sevflow.domain.records import (
 )
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_policy import ModelOpinion
 
 __all__ = [
     "JSON",
@@ -71,7 +72,29 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRepository",
+    "SeverityModel",
 ]
+
+
+class SeverityModel(Protocol):
+    """A learned severity model consulted at intake (``triage.classifier``)."""
+
+    def opinion(
+        self,
+        *,
+        title: str,
+        description: str,
+        service_line: str,
+        customer_tier: str,
+        channel: str,
+        services: tuple[str, ...],
+        users_affected: int,
+    ) -> ModelOpinion | None:
+        """Calibrated probabilities of each severity for a new ticket, and the words and fields
+        behind them. ``None`` if the model could not judge this ticket (the failure is logged);
+        intake then goes on with the policy's rules alone. Never raises; pure CPU work, so call
+        it outside a transaction."""
+        ...
 
 
 class Clock(Protocol):

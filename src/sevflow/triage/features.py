@@ -1,0 +1,182 @@
+"""What the severity model sees of a ticket: TF-IDF of its words (1-2-grams) and of its
+characters (2-5-grams within words, which catch misspellings, word forms and scripts without
+spaces), plus one feature per structured field value (``line=payments``, ``impact=100+``).
+
+``FeatureSpace`` is fitted on training text and can be written out as plain arrays (its
+vocabularies and IDF weights) and rebuilt from them, so a saved model needs no pickle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from sevflow.triage.text import clean_text
+
+FIELD_NAMES = ("service_line", "customer_tier", "channel", "impact", "category")
+"""The structured fields the model reads (as mapped from history, or given at intake)."""
+FIELD_LABELS = {
+    "line": "service line",
+    "tier": "customer tier",
+    "channel": "channel",
+    "impact": "impact",
+    "category": "category",
+    "service": "service",
+    "users": "users affected",
+}
+_FIELD_KEYS = {"service_line": "line", "customer_tier": "tier"}
+_UNSAFE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """A ticket as the model reads it: subject, body and structured fields."""
+
+    title: str
+    body: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """Field name -> value; ``services`` and ``users_affected`` are read too at intake."""
+
+
+def users_bucket(users: int) -> str:
+    """Users affected, as a coarse band (the model learns bands, not counts)."""
+    if users <= 0:
+        return "0"
+    for top, name in ((9, "1-9"), (99, "10-99"), (999, "100-999")):
+        if users <= top:
+            return name
+    return "1000+"
+
+
+def field_tokens(fields: Mapping[str, str]) -> str:
+    """The fields as space-separated ``key=value`` tokens (lower-case, spaces as ``_``)."""
+    tokens = []
+    for name, value in sorted(fields.items()):
+        if not value:
+            continue
+        if name == "services":
+            tokens += [
+                f"service={_UNSAFE.sub('_', s.strip().lower())}" for s in value.split(",") if s.strip()
+            ]
+        elif name == "users_affected":
+            tokens.append(f"users={users_bucket(int(value))}")
+        elif name in FIELD_NAMES:
+            tokens.append(f"{_FIELD_KEYS.get(name, name)}={_UNSAFE.sub('_', value.strip().lower())}")
+    return " ".join(tokens)
+
+
+WORDS: dict[str, Any] = {"ngram_range": (1, 2), "sublinear_tf": True, "min_df": 2, "dtype": np.float32}
+CHARS: dict[str, Any] = {
+    "analyzer": "char_wb",
+    "ngram_range": (2, 5),
+    "sublinear_tf": True,
+    "min_df": 2,
+    "max_features": 200_000,
+    "dtype": np.float32,
+}
+FIELDS: dict[str, Any] = {"token_pattern": r"\S+", "lowercase": False, "dtype": np.float32}
+_PARTS = {"words": WORDS, "chars": CHARS, "fields": FIELDS}
+
+
+class FeatureSpace:
+    """The three vectorizers, fitted or rebuilt; ``transform`` stacks their columns in the order
+    words, chars, fields."""
+
+    def __init__(self, vectorizers: Mapping[str, TfidfVectorizer]) -> None:
+        self.parts = dict(vectorizers)
+        self.names: list[str] = []
+        self.kinds: list[str] = []
+        for part in _PARTS:
+            terms = self.parts[part].get_feature_names_out().tolist()
+            self.names += terms
+            self.kinds += [part] * len(terms)
+        self.offsets = np.cumsum([0, *(len(self.parts[p].vocabulary_) for p in _PARTS)])
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], fields: Sequence[str]) -> FeatureSpace:
+        """Fitted on cleaned texts and their field tokens (``field_tokens``)."""
+        parts = {}
+        for part, params in _PARTS.items():
+            vectorizer = TfidfVectorizer(**params)
+            source = fields if part == "fields" else texts
+            # a field-less history still gets a (one-term) field vocabulary, so shapes stay fixed
+            vectorizer.fit([*source, "none=none"] if part == "fields" else source)
+            parts[part] = vectorizer
+        return cls(parts)
+
+    def transform(self, texts: Sequence[str], fields: Sequence[str]) -> sp.csr_matrix:
+        blocks = [self.parts[p].transform(fields if p == "fields" else texts) for p in _PARTS]
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Each part's terms (in column order) and IDF weights."""
+        arrays = {}
+        for part in _PARTS:
+            vectorizer = self.parts[part]
+            arrays[f"{part}_terms"] = vectorizer.get_feature_names_out().astype(str)
+            arrays[f"{part}_idf"] = vectorizer.idf_.astype(np.float32)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> FeatureSpace:
+        parts = {}
+        for part, params in _PARTS.items():
+            terms = arrays[f"{part}_terms"].tolist()
+            kept = {k: v for k, v in params.items() if k not in ("min_df", "max_features")}
+            vectorizer = TfidfVectorizer(**kept, vocabulary={t: n for n, t in enumerate(terms)})
+            vectorizer.idf_ = arrays[f"{part}_idf"].astype(np.float64)
+            parts[part] = vectorizer
+        return cls(parts)
+
+
+def prepare(tickets: Sequence[TicketText]) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+    """Cleaned texts, field tokens and the cleaning notes of ``tickets``."""
+    texts, fields, notes = [], [], []
+    for ticket in tickets:
+        clean = clean_text(ticket.title, ticket.body)
+        texts.append(clean.text)
+        fields.append(field_tokens(ticket.fields))
+        notes.append(clean.notes)
+    return texts, fields, notes
+
+
+def attribute(
+    space: FeatureSpace, text: str, columns: np.ndarray, contributions: np.ndarray, *, top: int = 5
+) -> list[tuple[str, float]]:
+    """The words, phrases and fields that contributed most (largest positive first), from the
+    per-column ``contributions`` of a ticket's non-zero ``columns``. A character n-gram's
+    contribution is shared among the words of ``text`` that contain it."""
+    words: dict[str, float] = {}
+    tokens = text.lower().split()
+    for column, value in zip(columns.tolist(), contributions.tolist(), strict=True):
+        if value <= 0:
+            continue
+        kind, name = space.kinds[column], space.names[column]
+        if kind == "chars":
+            holders = [t for t in dict.fromkeys(tokens) if name.strip() in t and _fits(name, t)]
+            for token in holders:
+                word = token.strip(".,;:!?()[]{}\"'")
+                if word:
+                    words[word] = words.get(word, 0.0) + value / len(holders)
+        elif kind == "fields":
+            key, _, raw = name.partition("=")
+            words[f"{FIELD_LABELS.get(key, key)}: {raw}"] = value
+        else:
+            words[name] = words.get(name, 0.0) + value
+    # stop words carry weight in the model (with their neighbours) but explain nothing alone
+    ranked = sorted(
+        ((w, v) for w, v in words.items() if len(w) > 1 and w not in ENGLISH_STOP_WORDS),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    return ranked[:top]
+
+
+def _fits(gram: str, token: str) -> bool:
+    """Whether char_wb n-gram ``gram`` (padded with spaces at word edges) occurs in ``token``."""
+    return gram in f" {token} "
