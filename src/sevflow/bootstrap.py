@@ -29,7 +29,8 @@ from sevflow.policy.loader import load_policy
 from sevflow.policy.templates import read_template_folder
 from sevflow.services.dispatch import Dispatcher, by_channel_name
 from sevflow.services.policies import activate_policy
-from sevflow.services.ports import Channel, Clock, PasswordHasher, UnitOfWork
+from sevflow.services.ports import Channel, Clock, PasswordHasher, SeverityModel, UnitOfWork
+from sevflow.triage.classifier import load_classifier
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Container:
     read_uow_factory: Callable[[], UnitOfWork]
     """For queries only: on SQLite it never waits behind the worker's write transaction."""
     hasher: PasswordHasher
+    severity_model: SeverityModel | None = None
+    """The severity model consulted at intake, if one is installed (``Settings.model_path``)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,4 +162,10 @@ def build_container(
         uow_factory=SqlUnitOfWorkFactory(engine),
         read_uow_factory=SqlUnitOfWorkFactory(engine, read_only=True),
         hasher=hasher or Argon2Hasher(),
+        severity_model=load_classifier(_existing(settings.model_path)),
     )
+
+
+def _existing(path: Path | None) -> Path | None:
+    """``path`` if a file is there (no model installed is normal, not an error)."""
+    return path if path is not None and path.exists() else None

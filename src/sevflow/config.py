@@ -15,6 +15,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///sevflow.db"
     policy_path: Path = Path("sevflow-policy.yaml")
+    model_path: Path | None = Path("sevflow-model.npz")
+    """The severity model (``sevflow triage train`` writes it). Used at intake when the file is
+    there and the policy has a ``triage`` section; a file that cannot be used is logged and
+    intake runs on the policy's rules alone. ``None``: no model."""
     worker_batch_size: int = 200
     worker_max_sleep_seconds: float = 1.0
 

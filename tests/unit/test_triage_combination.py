@@ -77,7 +77,8 @@ def test_below_every_threshold_the_model_proposes_its_most_probable_severity() -
 def test_a_gate_confirms_a_model_proposed_sev1_and_a_rejection_lowers_it() -> None:
     policy = with_triage(make_policy(gates=(SEV1_GATE,)), thresholds={S1: 0.3})
     ticket = open_with(policy, opinion(0.4, 0.4, 0.1, 0.1))
-    assert ticket.gate is not None and (ticket.gate.name, ticket.gate.severity) == ("sev1-confirmation", S1)
+    assert ticket.gate is not None
+    assert (ticket.gate.name, ticket.gate.severity) == ("sev1-confirmation", S1)
     ticket.decide_gate(
         approved=False, now=NOW, actor="ivy", actor_roles=[Role.INCIDENT_COMMANDER], note="one shop only"
     )

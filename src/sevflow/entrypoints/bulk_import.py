@@ -156,6 +156,7 @@ def _open_share(
                     actor=actor,
                     requests=requests,
                     read_uow=box.read_before_write(),
+                    model=box.severity_model,
                 )
             )
     finally:

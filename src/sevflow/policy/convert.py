@@ -33,8 +33,8 @@ from sevflow.policy.calendars import build_calendar
 from sevflow.policy.notifications_doc import to_routing
 from sevflow.policy.oncall_doc import to_schedules
 from sevflow.policy.paging_doc import to_paging
-from sevflow.policy.triage_doc import to_triage
 from sevflow.policy.schema import ActionDoc, PolicyDocument, RuleDoc, ServiceLineDoc, TriggerDoc
+from sevflow.policy.triage_doc import to_triage
 from sevflow.policy.values import DEFAULT_OWNERS, NEXT
 
 K = TypeVar("K")

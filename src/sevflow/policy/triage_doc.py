@@ -40,7 +40,7 @@ class RelatedDoc(StrictDoc):
 
 class TriageDoc(StrictDoc):
     model: bool = True
-    thresholds: dict[SeverityName, Probability] = {Severity.SEV1: 0.35}
+    thresholds: dict[SeverityName, Probability] = Field(default_factory=lambda: {Severity.SEV1: 0.35})
     related: RelatedDoc = RelatedDoc()
 
 

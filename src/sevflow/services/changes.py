@@ -15,6 +15,7 @@ from sevflow.domain.outcomes import outcome_of
 from sevflow.domain.policy import Policy
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_record import corrections_of, record_of
 from sevflow.services.ports import TimerRow, UnitOfWork
 
 
@@ -73,9 +74,9 @@ class Change:
 
 def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -> None:
     """Write the tickets (insert new ones in bulk, optimistic update for the others), their
-    pending events, queued notifications, timers, the owners' load changes and the outcome of a
-    ticket that closed (or its removal, when one reopens) -- in bulk, in the caller's
-    transaction. Does not commit."""
+    pending events, queued notifications, timers, the owners' load changes, the outcome of a
+    ticket that closed (or its removal, when one reopens), and how new tickets were triaged and
+    people's corrections of severities -- in bulk, in the caller's transaction. Does not commit."""
     new = [c.ticket for c in changes if c.ticket.id is None]
     stored = [c.ticket for c in changes if c.ticket.id is not None]
     # a stored ticket leaving the open states (or coming back) changes the metrics' outcomes
@@ -89,6 +90,13 @@ def save_changes(uow: UnitOfWork, changes: Sequence[Change], *, now: datetime) -
     ]
     if new:
         uow.tickets.add_many(new)
+        triaged = [r for r in map(record_of, new) if r is not None]
+        if triaged:
+            uow.triage.add(triaged)
+    for ticket in stored:
+        assert ticket.id is not None
+        for correction in corrections_of(ticket):
+            uow.triage.correct(ticket.id, correction)
     if stored:
         uow.tickets.save_many(stored)
     batch = [(c.ticket, list(c.ticket.pending)) for c in changes if c.ticket.pending]

@@ -38,7 +38,7 @@ from sevflow.services.changes import (
     settle,
     staffing_for,
 )
-from sevflow.services.ports import Clock, UnitOfWork
+from sevflow.services.ports import Clock, SeverityModel, UnitOfWork
 from sevflow.services.tickets import NewTicket
 
 
@@ -124,8 +124,16 @@ def _check_may_open(incoming: IncomingTicket) -> None:
         )
 
 
-def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTicket) -> Received:
-    """Open or update the ticket ``incoming`` is about, in one transaction."""
+def receive(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: Actor,
+    incoming: IncomingTicket,
+    model: SeverityModel | None = None,
+) -> Received:
+    """Open or update the ticket ``incoming`` is about, in one transaction; a new one is judged
+    by the severity ``model`` too, if given."""
     now = clock.now()
 
     def attempt() -> Received:
@@ -142,7 +150,7 @@ def receive(uow: UnitOfWork, *, clock: Clock, actor: Actor, incoming: IncomingTi
             else:
                 _check_may_open(incoming)
                 policy = uow.policies.active()
-                request = request_for(uow, policy, incoming)
+                request = request_for(uow, policy, incoming).judged_by(model)
                 staffing = staffing_for(uow, policy, request.service_line, now=now)
                 ticket = request.open_under(policy, now=now, actor=actor.name, staffing=staffing)
                 # an update seen first (sent out of order, or about a ticket older than the

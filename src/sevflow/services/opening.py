@@ -15,6 +15,7 @@ from sevflow.domain.severity import Severity
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.ticket_intake import check_intake
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_policy import ModelOpinion
 from sevflow.services.actors import Actor
 from sevflow.services.changes import (
     Before,
@@ -25,7 +26,7 @@ from sevflow.services.changes import (
     staffing_for,
 )
 from sevflow.services.idempotency import Idempotency, recorded_ticket, remember
-from sevflow.services.ports import Clock, UnitOfWork
+from sevflow.services.ports import Clock, SeverityModel, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,24 @@ class NewTicket:
     severity_reason: str | None = None
     channel: str = "api"
     external_id: str | None = None
+    opinion: ModelOpinion | None = None
+    """The severity model's opinion of it (``judged_by``), if a model was consulted."""
+
+    def judged_by(self, model: SeverityModel | None) -> NewTicket:
+        """This request with the model's opinion of it (unchanged without a model, or if it
+        already has one). CPU work: call it outside a transaction where you can."""
+        if model is None or self.opinion is not None:
+            return self
+        opinion = model.opinion(
+            title=self.title,
+            description=self.description,
+            service_line=self.service_line,
+            customer_tier=self.customer_tier or "",
+            channel=self.channel,
+            services=self.services,
+            users_affected=self.users_affected,
+        )
+        return replace(self, opinion=opinion)
 
     def open_under(self, policy: Policy, *, now: datetime, actor: str, staffing: Staffing) -> Ticket:
         """The new ticket this request opens under ``policy`` (not yet stored)."""
@@ -55,6 +74,7 @@ class NewTicket:
             staffing=staffing,
             channel=self.channel,
             external_id=self.external_id,
+            opinion=self.opinion,
         )
 
     def with_registered_tier(self, uow: UnitOfWork) -> NewTicket:
@@ -129,8 +149,10 @@ def open_tickets(
     actor: Actor,
     requests: Sequence[NewTicket],
     read_uow: UnitOfWork | None = None,
+    model: SeverityModel | None = None,
 ) -> list[Ticket]:
     """Open many tickets in one write transaction (all or none). Returns them with ids assigned.
+    With a severity ``model``, each request is judged by it first, outside the transaction.
 
     ``read_uow`` (a read-only unit of work), if given, first reads the active policy, the
     staffing and registered customers' tiers in a short transaction of its own, ended before
@@ -144,6 +166,7 @@ def open_tickets(
     now = clock.now()
     for r in requests:
         _check_may_open(actor, r)
+    requests = [r.judged_by(model) for r in requests]
     if read_uow is not None:
         with read_uow:
             complete, policy, book = _read_for_opening(read_uow, requests, now)
@@ -210,8 +233,10 @@ def plan_import(uow: UnitOfWork, requests: Sequence[NewTicket]) -> ImportPlan:
     return ImportPlan(to_open, already, problems)
 
 
-def open_ticket(uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTicket) -> Ticket:
-    return open_tickets(uow, clock=clock, actor=actor, requests=[request])[0]
+def open_ticket(
+    uow: UnitOfWork, *, clock: Clock, actor: Actor, request: NewTicket, model: SeverityModel | None = None
+) -> Ticket:
+    return open_tickets(uow, clock=clock, actor=actor, requests=[request], model=model)[0]
 
 
 def create_ticket(
@@ -222,14 +247,20 @@ def create_ticket(
     request: NewTicket,
     idempotency: Idempotency | None = None,
     read_uow: UnitOfWork | None = None,
+    model: SeverityModel | None = None,
 ) -> Outcome:
     """Open one ticket; with ``idempotency``, a retry of the same request returns the ticket the
     first one opened (``replayed``) instead of opening another. ``read_uow`` (read-only) reads
-    the policy and staffing of a ticket without a key, as in ``open_tickets``."""
+    the policy and staffing of a ticket without a key, as in ``open_tickets``; ``model`` judges
+    its severity first."""
     if idempotency is None:
-        return Outcome(open_tickets(uow, clock=clock, actor=actor, requests=[request], read_uow=read_uow)[0])
+        opened = open_tickets(
+            uow, clock=clock, actor=actor, requests=[request], read_uow=read_uow, model=model
+        )
+        return Outcome(opened[0])
     now = clock.now()
     _check_may_open(actor, request)
+    request = request.judged_by(model)
 
     def attempt() -> Outcome:
         with uow:

@@ -41,6 +41,7 @@ from sevflow.domain.records import (
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
 from sevflow.domain.triage_policy import ModelOpinion
+from sevflow.domain.triage_record import Correction, DriftRow, TriageRecord
 
 __all__ = [
     "JSON",
@@ -62,6 +63,7 @@ __all__ = [
     "PolicyRepository",
     "PolicyVersion",
     "SessionRepository",
+    "SeverityModel",
     "StoredEvent",
     "TicketFilter",
     "TicketRepository",
@@ -69,10 +71,10 @@ __all__ = [
     "TimerRepository",
     "TimerRow",
     "TokenRepository",
+    "TriageRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRepository",
-    "SeverityModel",
 ]
 
 
@@ -273,6 +275,29 @@ class OutcomeRepository(Protocol):
 
     def daily(self, since: str, until: str) -> dict[str, Totals]:
         """Sums per day with outcomes in ``since``..``until``, in day order."""
+        ...
+
+
+class TriageRepository(Protocol):
+    """How new tickets were triaged and how people corrected them (``domain.triage_record``)."""
+
+    def add(self, records: Sequence[TriageRecord]) -> None:
+        """Store the records of tickets just opened (one per ticket)."""
+        ...
+
+    def correct(self, ticket_id: int, correction: Correction) -> None:
+        """A person set the ticket's severity: the latest correction replaces any earlier one.
+        Nothing happens for a ticket without a record (history, or opened before records)."""
+        ...
+
+    def overridden(self, since: datetime | None = None) -> list[TriageRecord]:
+        """Records whose correction differs from the proposal, opened at or after ``since``
+        (all if ``None``), oldest first (by opening, then ticket id)."""
+        ...
+
+    def drift(self, since: datetime) -> list[DriftRow]:
+        """Per week (of opening, at or after ``since``) and proposed severity: tickets triaged
+        and overridden. Sorted by week, then severity."""
         ...
 
 
@@ -489,6 +514,8 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyRepository: ...
     @property
     def customers(self) -> CustomerRepository: ...
+    @property
+    def triage(self) -> TriageRepository: ...
 
     def __enter__(self) -> Self: ...
 

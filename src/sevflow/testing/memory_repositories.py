@@ -27,10 +27,12 @@ from sevflow.domain.records import (
     TicketFilter,
     TimerRow,
 )
+from sevflow.domain.severity import Severity
 from sevflow.domain.sla_marks import sla_marks
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_record import Correction, DriftRow, TriageRecord, week_of
 from sevflow.testing.memory_store import EventRow, InMemoryStore, OutboxRow, TicketRow, Writes
 
 
@@ -550,3 +552,46 @@ class MemoryOutcomes(_Repository):
             if since <= o.day <= until:
                 sums[o.day] = sums.get(o.day, Totals()) + Totals.of(o)
         return dict(sorted(sums.items()))
+
+
+class MemoryTriage(_Repository):
+    """Triage records in memory, with the SQL adapter's orders and week grouping."""
+
+    def _get(self, ticket_id: int) -> TriageRecord | None:
+        return self._w.triage.get(ticket_id) or self._store.triage.get(ticket_id)
+
+    def add(self, records: Sequence[TriageRecord]) -> None:
+        for r in records:
+            if self._get(r.ticket_id) is not None:
+                raise Conflict(f"ticket #{r.ticket_id} already has a triage record")
+            self._w.triage[r.ticket_id] = replace(r, opened_at=require_aware(r.opened_at, "opened_at"))
+
+    def correct(self, ticket_id: int, correction: Correction) -> None:
+        found = self._get(ticket_id)
+        if found is not None:
+            at = require_aware(correction.at, "correction at")
+            self._w.triage[ticket_id] = replace(found, correction=replace(correction, at=at))
+
+    def _all(self) -> list[TriageRecord]:
+        return list({**self._store.triage, **self._w.triage}.values())
+
+    def overridden(self, since: datetime | None = None) -> list[TriageRecord]:
+        found = [
+            r
+            for r in self._all()
+            if r.overridden and (since is None or r.opened_at >= require_aware(since, "since"))
+        ]
+        return sorted(found, key=lambda r: (r.opened_at, r.ticket_id))
+
+    def drift(self, since: datetime) -> list[DriftRow]:
+        first = week_of(require_aware(since, "since"))
+        sums: dict[tuple[str, Severity], list[int]] = {}
+        for r in self._all():
+            if r.week >= first:
+                counts = sums.setdefault((r.week, r.proposed), [0, 0])
+                counts[0] += 1
+                counts[1] += int(r.overridden)
+        return [
+            DriftRow(w, s, n, o)
+            for (w, s), (n, o) in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1].value))
+        ]

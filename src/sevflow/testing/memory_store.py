@@ -21,6 +21,7 @@ from sevflow.domain.errors import Conflict
 from sevflow.domain.outcomes import Outcome
 from sevflow.domain.policy import Policy
 from sevflow.domain.records import DeliveryRecord
+from sevflow.domain.triage_record import TriageRecord
 
 if TYPE_CHECKING:
     from sevflow.testing.memory_uow import InMemoryUnitOfWork
@@ -166,6 +167,7 @@ class Writes:
     agents: dict[str, tuple[int, bool]] = field(default_factory=dict)
     outcomes: dict[int, Outcome | None] = field(default_factory=dict)  # None: forgotten
     deliveries: list[DeliveryRecord] = field(default_factory=list)
+    triage: dict[int, TriageRecord] = field(default_factory=dict)
     accounts: AccountWrites | None = None  # made on first use: most transactions never touch them
 
 
@@ -183,6 +185,7 @@ class InMemoryStore:
         self.agents: dict[str, tuple[int, bool]] = {}
         self.outcomes: dict[int, Outcome] = {}
         self.deliveries: list[DeliveryRecord] = []
+        self.triage: dict[int, TriageRecord] = {}
         self.accounts = AccountTables()
         self._ids = {"ticket": 0, "outbox": 0, "audit": 0}
 
@@ -236,6 +239,7 @@ class InMemoryStore:
             self.outbox.update((row.id, row) for row in w.outbox)
             self.agents.update(w.agents)
             self.deliveries.extend(w.deliveries)
+            self.triage.update(w.triage)
             for ticket_id, outcome in w.outcomes.items():
                 if outcome is None:
                     self.outcomes.pop(ticket_id, None)

@@ -22,6 +22,7 @@ from sevflow.testing.memory_repositories import (
     MemoryPolicies,
     MemoryTickets,
     MemoryTimers,
+    MemoryTriage,
 )
 from sevflow.testing.memory_store import InMemoryStore, Writes
 
@@ -51,6 +52,7 @@ class InMemoryUnitOfWork:
         self.audit = MemoryAudit(self)
         self.idempotency = MemoryIdempotency(self)
         self.customers = MemoryCustomers(self)
+        self.triage = MemoryTriage(self)
 
     @property
     def writes(self) -> Writes:

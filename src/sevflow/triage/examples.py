@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import polars as pl
-
 from sevflow.analytics.cells import instant_expr
 from sevflow.analytics.mapping import HistoryMapping
 from sevflow.analytics.reading import RECORD, read_records

@@ -119,14 +119,16 @@ class TriageModel:
         """What the model says of one ticket: calibrated probabilities of each severity, and per
         severity the words and fields that pushed toward it most."""
         texts, fields, notes = prepare([ticket])
-        x = self.space.transform(texts, fields)
-        probs = self.calibrated(self.decision(x))[0]
+        columns, values = self.space.transform_one(texts[0], fields[0])
+        scores = values @ self.coef_t[columns] + self.intercept
+        probs = self.calibrated(scores.reshape(1, -1))[0]
         severities = [Severity.parse(c) for c in self.classes]
-        columns, values = x.indices, x.data
-        pushes: dict[Severity, tuple[Push, ...]] = {}
-        for k, severity in enumerate(severities):
-            ranked = attribute(self.space, texts[0], columns, values * self.coef[k, columns], top=top)
-            pushes[severity] = tuple(Push(name, weight) for name, weight in ranked)
+        contributions = self.coef[:, columns] * values
+        ranked = attribute(self.space, texts[0], columns, contributions, top=top)
+        pushes = {
+            s: tuple(Push(name, weight) for name, weight in r)
+            for s, r in zip(severities, ranked, strict=True)
+        }
         return ModelOpinion(
             {s: float(p) for s, p in zip(severities, probs, strict=True)}, pushes, version, notes[0]
         )

@@ -78,7 +78,7 @@ def clean_text(title: str, body: str = "") -> CleanText:
             notes.append(f"HTML stripped from the {name}")
         parts.append(part)
     text = _SPACE.sub(" ", unicodedata.normalize("NFKC", "\n".join(parts))).strip()
-    full = len((title or "")) + len(body or "")
+    full = len(title or "") + len(body or "")
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit(" ", 1)[0] if " " in text[:MAX_CHARS] else text[:MAX_CHARS]
         notes.append(f"text truncated to its first {len(text):,} of {full:,} characters")

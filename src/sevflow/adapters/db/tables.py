@@ -314,6 +314,32 @@ daily_outcomes = Table(
     PrimaryKeyConstraint("day", "severity", "service_line", "customer_tier"),
 )
 
+# == how new tickets were triaged, and people's corrections (``domain.triage_record``) ==========
+
+triage_records = Table(
+    "triage_records",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("week", String(10), nullable=False),  # YYYY-MM-DD, the Monday (UTC) of opened_at
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("service_line", Text, nullable=False),
+    Column("customer_tier", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("services", JSON, nullable=False),
+    Column("users_affected", Integer, nullable=False),
+    Column("proposed", String(SHORT), nullable=False),
+    Column("source", String(SHORT), nullable=False),
+    Column("model_severity", String(SHORT), nullable=True),
+    Column("model_version", String(SHORT), nullable=True),
+    Column("corrected_to", String(SHORT), nullable=True),
+    Column("corrected_at", UTCDateTime, nullable=True),
+    Column("corrected_by", Text, nullable=True),
+    Column("correction_reason", Text, nullable=True),
+    Index("ix_triage_records_week", "week"),
+)
+
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
 OUTBOX_DEAD = "dead"

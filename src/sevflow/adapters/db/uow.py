@@ -32,6 +32,7 @@ from sevflow.adapters.db.repositories import (
     SqlTicketRepository,
     SqlTimerRepository,
     SqlTokenRepository,
+    SqlTriageRepository,
     SqlUserRepository,
 )
 from sevflow.domain.errors import InfrastructureError
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(ctx)
         self.agents = SqlAgentRepository(ctx)
         self.outcomes = SqlOutcomeRepository(ctx)
+        self.triage = SqlTriageRepository(ctx)
         self.users = SqlUserRepository(ctx)
         self.tokens = SqlTokenRepository(ctx)
         self.sessions = SqlSessionRepository(ctx)

@@ -17,6 +17,7 @@ from sevflow.entrypoints.cli import (
     sla_cmd,
     ticket_cmd,
     token_cmd,
+    triage_cmd,
     user_cmd,
     worker_cmd,
 )
@@ -47,6 +48,7 @@ app.add_typer(user_cmd.app, name="user")
 app.command("demo")(demo_cmd.demo)
 app.command("analyze")(analyze_cmd.analyze_history)
 app.add_typer(history_cmd.app, name="history")
+app.add_typer(triage_cmd.app, name="triage")
 
 
 def main() -> None:

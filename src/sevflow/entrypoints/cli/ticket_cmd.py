@@ -110,7 +110,7 @@ def create(
     )
     with container() as box:
         ticket = ticket_service.open_ticket(
-            box.uow_factory(), clock=box.clock, actor=Actor(actor), request=request
+            box.uow_factory(), clock=box.clock, actor=Actor(actor), request=request, model=box.severity_model
         )
         assert ticket.id is not None
         _show(box, ticket.id, as_json, zone)

@@ -13,6 +13,7 @@ from sevflow.adapters.db.repositories.sessions import SqlSessionRepository
 from sevflow.adapters.db.repositories.tickets import SqlTicketRepository
 from sevflow.adapters.db.repositories.timers import SqlTimerRepository
 from sevflow.adapters.db.repositories.tokens import SqlTokenRepository
+from sevflow.adapters.db.repositories.triage import SqlTriageRepository
 from sevflow.adapters.db.repositories.users import SqlUserRepository
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "SqlTicketRepository",
     "SqlTimerRepository",
     "SqlTokenRepository",
+    "SqlTriageRepository",
     "SqlUserRepository",
 ]

@@ -96,7 +96,12 @@ async def _receive(
     actor = Actor(f"intake:{source}", roles=frozenset())
     request.state.actor = actor
     received = await run_in_threadpool(
-        intake.receive, box.uow_factory(), clock=box.clock, actor=actor, incoming=incoming
+        intake.receive,
+        box.uow_factory(),
+        clock=box.clock,
+        actor=actor,
+        incoming=incoming,
+        model=box.severity_model,
     )
     response.status_code = 201 if received.created else 200
     response.headers["Location"] = f"/api/tickets/{received.ticket.id}"

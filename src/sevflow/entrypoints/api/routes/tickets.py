@@ -71,6 +71,7 @@ async def create_ticket(
         request=request,
         idempotency=idempotency,
         read_uow=box.read_before_write(),
+        model=box.severity_model,
     )
     ticket = outcome.ticket
     response.headers["Location"] = f"/api/tickets/{ticket.id}"

@@ -1,0 +1,123 @@
+"""How each new ticket was triaged, and the severity a person gave it instead: the labelled
+examples ``sevflow triage retrain`` learns from, and the rows of the drift report.
+
+A correction is a severity set by a person against intake's proposal: declared at intake with a
+reason, an agent's override (with its reason), or an approver's rejection at a decision gate.
+Escalation rules changing the severity later are not corrections: the ticket changed, not the
+judgement of it. The latest correction counts; one back to the proposal undoes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sevflow.domain.events import EventKind
+from sevflow.domain.severity import Severity
+from sevflow.domain.tickets import Ticket
+
+NOT_TRIAGED_CHANNELS = frozenset({"history"})
+"""Tickets imported as history were never triaged here."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    severity: Severity
+    at: datetime
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TriageRecord:
+    ticket_id: int
+    opened_at: datetime
+    title: str
+    description: str
+    service_line: str
+    customer_tier: str
+    channel: str
+    services: tuple[str, ...]
+    users_affected: int
+    proposed: Severity
+    """What intake proposed (rules and model together)."""
+    source: str
+    """Where the proposal came from: ``rules``, ``forced``, ``model`` or ``default``."""
+    model_severity: Severity | None = None
+    model_version: str | None = None
+    correction: Correction | None = None
+
+    @property
+    def week(self) -> str:
+        """The Monday (UTC) of the week it was opened, ``YYYY-MM-DD``."""
+        return week_of(self.opened_at)
+
+    @property
+    def overridden(self) -> bool:
+        return self.correction is not None and self.correction.severity is not self.proposed
+
+
+def week_of(at: datetime) -> str:
+    day = at.date()  # instants are UTC
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def record_of(ticket: Ticket) -> TriageRecord | None:
+    """The triage record of a ticket just opened (its created event still pending), with the
+    correction of a severity declared at intake against the proposal; ``None`` if it was not
+    opened here (imported history) or is already stored."""
+    created = next((e for e in ticket.pending if e.kind is EventKind.CREATED), None)
+    if created is None or ticket.id is None:
+        return None
+    data = created.data
+    if data.get("channel") in NOT_TRIAGED_CHANNELS:
+        return None
+    proposed = Severity(data["proposed_severity"])
+    declared = Severity(data["severity"])
+    model = data.get("model")
+    correction = None
+    if data.get("severity_source") == "declared" and declared is not proposed:
+        correction = Correction(declared, created.at, created.actor, created.reason or "")
+    return TriageRecord(
+        ticket_id=ticket.id,
+        opened_at=created.at,
+        title=str(data["title"]),
+        description=str(data.get("description") or ""),
+        service_line=str(data["service_line"]),
+        customer_tier=str(data["customer_tier"]),
+        channel=str(data.get("channel") or ""),
+        services=tuple(data.get("services") or ()),
+        users_affected=int(data.get("users_affected") or 0),
+        proposed=proposed,
+        source=str(data.get("triage_source") or _source_before_models(data)),
+        model_severity=Severity(model["severity"]) if model else None,
+        model_version=str(model["version"]) if model else None,
+        correction=correction,
+    )
+
+
+def _source_before_models(data: Mapping[str, Any]) -> str:
+    if data.get("severity_source") == "declared":
+        return "rules" if data.get("matched_rules") else "default"
+    return str(data.get("severity_source") or "default")
+
+
+def corrections_of(ticket: Ticket) -> list[Correction]:
+    """Corrections among a stored ticket's pending events: overrides and gate rejections."""
+    return [
+        Correction(Severity(e.data["to"]), e.at, e.actor, e.reason or "")
+        for e in ticket.pending
+        if e.kind is EventKind.SEVERITY_CHANGED and e.data.get("source") in ("override", "gate")
+    ]
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    """Tickets opened in one week with one proposed severity, and how many a person corrected."""
+
+    week: str
+    proposed: Severity
+    triaged: int
+    overridden: int
