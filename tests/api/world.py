@@ -94,9 +94,11 @@ class ApiWorld:
         return result
 
 
-def build_world(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[ApiWorld]:
+def build_world(
+    database_url: str, tmp_path: Path, *, policy_text: str | None = None, **settings: Any
+) -> Iterator[ApiWorld]:
     policy = tmp_path / "sevflow-policy.yaml"
-    policy.write_text(starter_policy_text(), encoding="utf-8")
+    policy.write_text(policy_text or starter_policy_text(), encoding="utf-8")
     clock = FakeClock(T0)
     config = Settings(
         database_url=database_url,
@@ -106,6 +108,7 @@ def build_world(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[
             "intake_secret": SecretStr(INTAKE_SECRET),
             "zendesk_secret": SecretStr(ZENDESK_SECRET),
             "jira_secret": SecretStr(JIRA_SECRET),
+            "model_path": None,  # not whatever model file the working directory holds
             **settings,  # e.g. intake_secret=None: that intake turned off
         },
     )

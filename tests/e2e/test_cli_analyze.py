@@ -116,7 +116,7 @@ def test_a_mapping_and_a_preset_together_or_neither_are_refused(cli: Cli) -> Non
     )
     assert cli.fails("analyze", str(SLICE), "--preset", "remedy", "--out", "r.html") == (
         2,
-        "error: unknown preset 'remedy'; allowed: jira, servicenow, zendesk\n",
+        "error: unknown preset 'remedy'; allowed: bugzilla, jira, servicenow, zendesk\n",
     )
 
 

@@ -9,12 +9,12 @@ judgement of it. The latest correction counts; one back to the proposal undoes i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sevflow.domain.events import EventKind
+from sevflow.domain.events import Event, EventKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.tickets import Ticket
 
@@ -121,3 +121,49 @@ class DriftRow:
     proposed: Severity
     triaged: int
     overridden: int
+
+
+@dataclass(frozen=True)
+class TicketTriage:
+    """How one ticket was triaged, as its events tell: what the rules and the model proposed,
+    the severity it opened with and why, and every correction since."""
+
+    proposed: Severity
+    source: str
+    opened_as: Severity
+    reason: str | None
+    rules_severity: Severity | None
+    matched_rules: tuple[str, ...]
+    model: Mapping[str, Any] | None
+    """``version``, ``severity``, ``probabilities``, ``pushes``, ``notes`` (``ModelOpinion.to_dict``)."""
+    corrections: tuple[Correction, ...]
+
+
+def ticket_triage(events: Sequence[Event]) -> TicketTriage:
+    """The triage of the ticket whose events (in order) are ``events``."""
+    created = next((e for e in events if e.kind is EventKind.CREATED), None)
+    if created is None:
+        raise ValueError("a ticket's events start with its created event")
+    data = created.data
+    matched = tuple(data.get("matched_rules") or ())
+    rules = data.get("rules_severity")
+    model = data.get("model")
+    corrections = [
+        Correction(Severity(e.data["to"]), e.at, e.actor, e.reason or "")
+        for e in events
+        if e.kind is EventKind.SEVERITY_CHANGED and e.data.get("source") in ("override", "gate")
+    ]
+    proposed = Severity(data["proposed_severity"])
+    opened_as = Severity(data["severity"])
+    if data.get("severity_source") == "declared" and opened_as is not proposed:
+        corrections.insert(0, Correction(opened_as, created.at, created.actor, created.reason or ""))
+    return TicketTriage(
+        proposed=proposed,
+        source=str(data.get("triage_source") or _source_before_models(data)),
+        opened_as=opened_as,
+        reason=created.reason,
+        rules_severity=Severity(rules) if rules else (proposed if matched and not model else None),
+        matched_rules=matched,
+        model=model,
+        corrections=tuple(corrections),
+    )

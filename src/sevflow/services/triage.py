@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sevflow.domain.access import Action
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.severity import Severity
-from sevflow.domain.triage_record import DriftRow, TriageRecord, week_of
+from sevflow.domain.triage_record import DriftRow, TicketTriage, TriageRecord, ticket_triage, week_of
 from sevflow.services.actors import Actor
 from sevflow.services.ports import UnitOfWork
 
@@ -75,3 +75,13 @@ def corrections(uow: UnitOfWork, *, actor: Actor, since: datetime | None = None)
     actor.require(Action.METRICS_READ)
     with uow:
         return uow.triage.overridden(since)
+
+
+def triage_of(uow: UnitOfWork, *, ticket_id: int, actor: Actor) -> TicketTriage:
+    """How the ticket was triaged and corrected (staff: the model's internals are not for
+    customers)."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        actor.require(Action.TICKET_AUDIT, ticket_customer=ticket.customer)
+        events = [stored.event for stored in uow.events.for_ticket(ticket_id)]
+    return ticket_triage(events)

@@ -77,7 +77,8 @@ def load(path: Path, *, for_intake: bool = True) -> Artifact:
     if not path.is_file():
         raise ModelFileError(f"no model file at {path}; train one with: sevflow triage train")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # opened here, so the file is closed even when numpy gives up on it half-way
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         raise ModelFileError(f"{path} is not a sevflow model file ({err})") from None

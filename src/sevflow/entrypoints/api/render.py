@@ -13,6 +13,7 @@ from starlette.responses import Response
 from sevflow.domain.accounts import AuditEntry, User
 from sevflow.domain.paging import PageState
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_record import TicketTriage
 from sevflow.entrypoints.api.problems import ProblemError
 from sevflow.entrypoints.views import clock_json
 from sevflow.services.actors import Actor
@@ -120,6 +121,24 @@ def page_out(page: PageState) -> dict[str, Any]:
         "paged_at": page.paged_at,
         "ack_due_at": page.ack_due_at,
         "opened_at": page.opened_at,
+    }
+
+
+def triage_out(found: TicketTriage) -> dict[str, Any]:
+    return {
+        "proposed": found.proposed.value,
+        "source": found.source,
+        "opened_as": found.opened_as.value,
+        "reason": found.reason,
+        "rules": {
+            "severity": found.rules_severity.value if found.rules_severity else None,
+            "matched": list(found.matched_rules),
+        },
+        "model": dict(found.model) if found.model else None,
+        "corrections": [
+            {"severity": c.severity.value, "at": c.at, "actor": c.actor, "reason": c.reason}
+            for c in found.corrections
+        ],
     }
 
 

@@ -251,6 +251,45 @@ class DeliveriesOut(BaseModel):
     items: list[DeliveryOut]
 
 
+class PushOut(BaseModel):
+    feature: str = Field(description="A word, phrase or field (`service line: payments`).")
+    weight: float = Field(description="Its share of the severity's score; larger pushed harder.")
+
+
+class ModelProposalOut(BaseModel):
+    version: str = Field(description="The model's id (its artifact).")
+    severity: str = Field(description="What the model proposed under the policy's thresholds.")
+    probabilities: dict[str, float] = Field(description="Calibrated probability of each severity.")
+    pushes: list[PushOut] = Field(description="What pushed the model toward its proposal, strongest first.")
+    notes: list[str] = Field(description="What was done to the text (HTML stripped, truncated).")
+
+
+class RulesProposalOut(BaseModel):
+    severity: str | None = Field(description="The intake rules' floor (None: no rule matched).")
+    matched: list[str]
+
+
+class CorrectionOut(BaseModel):
+    severity: str
+    at: datetime
+    actor: str
+    reason: str
+
+
+class TriageOut(BaseModel):
+    """How the ticket's severity was decided at intake, and corrected since."""
+
+    proposed: str = Field(description="Intake's proposal: rules and model together.")
+    source: Literal["rules", "forced", "model", "default"]
+    opened_as: str = Field(
+        description="The severity it opened with (declared by the caller, or the proposal)."
+    )
+    reason: str | None
+    rules: RulesProposalOut
+    model: ModelProposalOut | None = Field(description="None: no model was consulted.")
+    corrections: list[CorrectionOut] = Field(description="Severities people set against the proposal.")
+
+
 class AuditPage(BaseModel):
     items: list[AuditOut]
     next_cursor: str | None

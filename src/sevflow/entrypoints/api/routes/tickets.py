@@ -22,8 +22,9 @@ from sevflow.entrypoints.api.schemas import (
     TicketOut,
     TicketPage,
     TrailOut,
+    TriageOut,
 )
-from sevflow.services import directory, queries
+from sevflow.services import directory, queries, triage
 from sevflow.services import tickets as service
 from sevflow.services.idempotency import Idempotency
 from sevflow.services.tickets import NewTicket
@@ -161,6 +162,15 @@ async def ticket_deliveries(ticket_id: TicketId, caller: CallerOf, box: Box) -> 
     actor = caller.actor()
     messages, records = queries.ticket_deliveries(box.read_uow_factory(), ticket_id=ticket_id, actor=actor)
     return {"items": render.deliveries_out(messages, records)}
+
+
+@router.get("/{ticket_id}/triage", response_model=TriageOut)
+async def ticket_triage(ticket_id: TicketId, caller: CallerOf, box: Box) -> dict[str, Any]:
+    """How the ticket's severity was decided at intake: the intake rules' floor, the severity
+    model's proposal with its probabilities and the words and fields that pushed it, the
+    severity it opened with and why, and every correction people made since. Staff only."""
+    found = triage.triage_of(box.read_uow_factory(), ticket_id=ticket_id, actor=caller.actor())
+    return render.triage_out(found)
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)

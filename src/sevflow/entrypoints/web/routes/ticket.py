@@ -18,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from sevflow.domain.access import Action
 from sevflow.domain.errors import IllegalTransition, InvalidInput
+from sevflow.domain.events import EventKind
 from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.domain.tickets import Ticket
+from sevflow.domain.triage_record import ticket_triage
 from sevflow.entrypoints.api.render import MAX_ROW_ID
 from sevflow.entrypoints.web.pages import pages_of
 from sevflow.entrypoints.web.viewer import Viewer, ViewerOf
@@ -113,9 +115,13 @@ def ticket_context(view: TicketView, actor: Actor, state: FormState | None) -> d
     changes = []
     if state is not None and state.stale_since is not None:
         changes = [e for e in view.events if e.seq > state.stale_since]
+    triage = None
+    if not actor.is_customer and view.events and view.events[0].event.kind is EventKind.CREATED:
+        triage = ticket_triage([e.event for e in view.events])
     return {
         "view": view,
         "t": t,
+        "triage": triage,
         "offer": offers(actor, t),
         "notified": notified,
         "last_seq": last_seq,
