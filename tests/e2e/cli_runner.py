@@ -19,6 +19,7 @@ from sevflow.entrypoints.cli.app import app
 
 DATABASE = "sevflow.db"
 POLICY = "sevflow-policy.yaml"
+MODEL = "sevflow-model.npz"
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Cli:
         self.env = {
             "SEVFLOW_DATABASE_URL": f"sqlite:///{self.directory / DATABASE}",
             "SEVFLOW_POLICY_PATH": str(self.directory / POLICY),
+            "SEVFLOW_MODEL_PATH": str(self.directory / MODEL),
             "SEVFLOW_TZ": None,
             "SEVFLOW_DEBUG": None,
             "FORCE_COLOR": None,

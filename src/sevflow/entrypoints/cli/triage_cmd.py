@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sevflow.adapters.clock import SystemClock
 from sevflow.analytics.mapping import PRESETS, HistoryMapping, chosen_mapping, load_mapping, preset
+from sevflow.config import Settings
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.triage_policy import TriagePolicy
 from sevflow.entrypoints.cli.runtime import cli_errors, container, err, out
@@ -26,8 +27,16 @@ from sevflow.triage.training import Corrections, train
 
 app = typer.Typer(help="The severity model: train, evaluate, retrain, try, report.", no_args_is_help=True)
 
-MODEL_FILE = Path("sevflow-model.npz")
-POLICY_FILE = Path("sevflow-policy.yaml")
+
+def _model_file(given: Path | None) -> Path:
+    """The model file a command was given, else the one intake uses (SEVFLOW_MODEL_PATH)."""
+    if given is not None:
+        return given
+    configured = Settings().model_path
+    if configured is None:
+        raise InvalidInput("no model file: give --model FILE (SEVFLOW_MODEL_PATH is unset)")
+    return configured
+
 
 HistoryOpt = Annotated[
     list[Path] | None,
@@ -50,8 +59,8 @@ def _say(quiet: bool) -> Any:
 
 def _policy(policy_file: Path | None) -> tuple[TriagePolicy, str | None]:
     """The policy's triage section (the defaults if it has none) and its version."""
-    if policy_file is None and POLICY_FILE.exists():
-        policy_file = POLICY_FILE
+    if policy_file is None and Settings().policy_path.exists():
+        policy_file = Settings().policy_path
     if policy_file is None:
         return TriagePolicy(), None
     policy = load_policy(policy_file)
@@ -90,7 +99,9 @@ def train_model(
     preset_name: PresetOpt = None,
     mapping_file: MappingOpt = None,
     policy_file: PolicyOpt = None,
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = MODEL_FILE,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the model (default: SEVFLOW_MODEL_PATH).")
+    ] = None,
     held_out: Annotated[float, typer.Option("--held-out", help="The latest share measured on.")] = 0.2,
     quiet: QuietOpt = False,
 ) -> None:
@@ -110,8 +121,9 @@ def train_model(
         progress=say,
     )
     summary = {**trained.summary, "source": _mapping_source(preset_name, mapping_file)}
-    saved = artifact.save(out_file, trained.model, summary)
-    _show_training(saved.summary, out_file)
+    path = _model_file(out_file)
+    saved = artifact.save(path, trained.model, summary)
+    _show_training(saved.summary, path)
 
 
 @app.command("evaluate")
@@ -190,12 +202,14 @@ def classify(
     description: Annotated[str, typer.Option(help="The ticket's body.")] = "",
     service_line: Annotated[str, typer.Option("--service-line")] = "",
     tier: Annotated[str, typer.Option("--tier", help="Customer tier.")] = "",
-    model_file: Annotated[Path, typer.Option("--model", help="The model file.")] = MODEL_FILE,
+    model_file: Annotated[
+        Path | None, typer.Option("--model", help="The model file (default: SEVFLOW_MODEL_PATH).")
+    ] = None,
     policy_file: PolicyOpt = None,
 ) -> None:
     """Show what the model makes of a ticket: probabilities, the proposal under the policy's
     thresholds, and the words and fields behind it."""
-    loaded = artifact.load(model_file)
+    loaded = artifact.load(_model_file(model_file))
     thresholds, _ = _policy(policy_file)
     fields = {"service_line": service_line, "customer_tier": tier}
     opinion = loaded.model.opinion(TicketText(title, description, fields), version=loaded.id)
@@ -215,12 +229,15 @@ def retrain(
     preset_name: PresetOpt = None,
     mapping_file: MappingOpt = None,
     policy_file: PolicyOpt = None,
-    model_file: Annotated[Path, typer.Option("--model", help="The model to replace.")] = MODEL_FILE,
+    model_file: Annotated[
+        Path | None, typer.Option("--model", help="The model to replace (default: SEVFLOW_MODEL_PATH).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train again on the model's history (or --history) plus every correction people made to
     intake's severity since (from the database), each counted three times. The previous model
     is kept beside it as *.previous.npz."""
+    model_file = _model_file(model_file)
     current = artifact.load(model_file)
     files = history or [Path(f) for f in current.summary.get("training", {}).get("files", [])]
     if preset_name is None and mapping_file is None:
