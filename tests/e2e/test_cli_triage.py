@@ -31,7 +31,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Cli:
 def test_classify_shows_the_proposal_probabilities_and_pushes(trained: Cli) -> None:
     said = trained.ok("triage", "classify", "Browser crashes on startup with a blank window")
     first, *rest = said.splitlines()
-    assert first.startswith("model ") and " proposes Sev" in first
+    assert first.startswith("model ")
+    assert " proposes Sev" in first
     assert [line.split(":")[0].strip() for line in rest] == ["Sev1", "Sev2", "Sev3", "Sev4"]
 
 
@@ -41,7 +42,8 @@ def test_evaluate_reports_the_baselines_and_writes_json(trained: Cli, tmp_path: 
         "triage", "evaluate", *HISTORY, "--preset", "bugzilla", "--task", "severity", "--leaks", "keep",
         "--json", str(out), "--quiet",
     )  # fmt: skip
-    assert "naive Bayes" in said and "majority" in said
+    assert "naive Bayes" in said
+    assert "majority" in said
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [(d["task"], d["leaks_removed"], d["test"]) for d in data] == [("severity", False, 96)]
     assert [r["name"] for r in data[0]["results"]] == [
