@@ -60,7 +60,7 @@ def test_migrating_twice_changes_nothing_and_records_the_head_revision(tmp_path:
     upgrade_to_head(url)
     engine = make_engine(url)
     try:
-        assert current_revision(engine) == head_revision() == "0006"
+        assert current_revision(engine) == head_revision() == "0007"
         assert is_current(engine)
         assert sorted(inspect(engine).get_table_names()) == [
             "agents",
@@ -78,6 +78,7 @@ def test_migrating_twice_changes_nothing_and_records_the_head_revision(tmp_path:
             "ticket_outcomes",
             "tickets",
             "timers",
+            "triage_records",
             "users",
             "web_sessions",
         ]
