@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,8 +29,9 @@ from sevflow.policy.loader import load_policy
 from sevflow.policy.templates import read_template_folder
 from sevflow.services.dispatch import Dispatcher, by_channel_name
 from sevflow.services.policies import activate_policy
-from sevflow.services.ports import Channel, Clock, PasswordHasher, SeverityModel, UnitOfWork
+from sevflow.services.ports import Channel, Clock, IncidentIndex, PasswordHasher, SeverityModel, UnitOfWork
 from sevflow.triage.classifier import load_classifier
+from sevflow.triage.incidents import IncidentFinder
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Container:
     hasher: PasswordHasher
     severity_model: SeverityModel | None = None
     """The severity model consulted at intake, if one is installed (``Settings.model_path``)."""
+    incidents: IncidentIndex = field(default_factory=IncidentFinder)
+    """This process's related-incident index (filled from the store on first use)."""
 
     @property
     def is_sqlite(self) -> bool:

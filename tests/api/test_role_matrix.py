@@ -78,6 +78,7 @@ GET    /api/tickets/{ticket_id}                                          allow  
 GET    /api/tickets/{ticket_id}/audit                                    allow  allow   allow  allow  allow  deny   deny    deny
 GET    /api/tickets/{ticket_id}/deliveries                               allow  allow   allow  allow  allow  deny   deny    deny
 GET    /api/tickets/{ticket_id}/triage                                   allow  allow   allow  allow  allow  deny   deny    deny
+GET    /api/tickets/{ticket_id}/related                                  allow  allow   allow  allow  allow  deny   deny    deny
 POST   /api/tickets/{ticket_id}/comments      (public)                   allow  allow   allow  allow  deny   allow  deny    deny
 POST   /api/tickets/{ticket_id}/comments      (internal)                 allow  allow   allow  allow  deny   deny   deny    deny
 POST   /api/tickets/{ticket_id}/status                                   allow  allow   allow  allow  deny   deny   deny    deny
@@ -356,6 +357,7 @@ BUILD: dict[str, Callable[[ApiWorld, str], Call]] = {
     "GET /api/tickets/{ticket_id}/audit": on_ticket("/audit"),
     "GET /api/tickets/{ticket_id}/deliveries": on_ticket("/deliveries"),
     "GET /api/tickets/{ticket_id}/triage": on_ticket("/triage"),
+    "GET /api/tickets/{ticket_id}/related": on_ticket("/related"),
     "POST /api/tickets/{ticket_id}/comments (public)": on_ticket("/comments", {"body": "Looking into it"}),
     "POST /api/tickets/{ticket_id}/comments (internal)": on_ticket(
         "/comments", {"body": "Probably the acquirer", "public": False}

@@ -103,3 +103,30 @@ def test_the_ticket_page_shows_the_triage_to_staff_and_not_to_the_customer(world
     customer = browser(world, "cora").get(f"/tickets/{created['id']}")
     assert customer.status_code == 200
     assert "h-triage" not in customer.text
+
+
+def test_related_incidents_list_similar_tickets_and_flag_a_likely_shared_incident(world: ApiWorld) -> None:
+    from tests.web.conftest import browser
+
+    first = world.open_ticket(
+        title="Checkout returns error 500 for every card payment", customer_tier="standard"
+    )
+    world.open_ticket(title="Printer out of toner", customer_tier="standard")
+    world.clock.advance(minutes=20)
+    second = world.open_ticket(
+        title="Checkout returns error 500 for every card payment!", customer_tier="standard"
+    )
+    response = world.request("GET", f"/api/tickets/{second['id']}/related", as_="ana")
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [(i["ticket_id"], i["likely_shared"], i["open"], i["status"]) for i in items] == [
+        (first["id"], True, True, "new")
+    ]
+    assert items[0]["title"] == "Checkout returns error 500 for every card payment"
+    assert items[0]["score"] == 1.0  # the same words
+    page = browser(world, "lena").get(f"/tickets/{second['id']}").text
+    assert (
+        f'<li class="shared"><a href="/tickets/{first["id"]}">#{first["id"]} Checkout returns error 500'
+        in page
+    )
+    assert "likely the same incident" in page

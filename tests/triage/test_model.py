@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.triage.model_fixture import labelled
 
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.severity import Severity
@@ -18,6 +17,7 @@ from sevflow.triage.artifact import ModelFileError
 from sevflow.triage.classifier import ModelClassifier, load_classifier
 from sevflow.triage.features import TicketText, prepare
 from sevflow.triage.model import TriageModel
+from tests.triage.model_fixture import labelled
 
 
 @pytest.fixture(scope="module")

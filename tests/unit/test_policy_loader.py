@@ -374,7 +374,9 @@ def test_the_starters_commented_optional_sections_load_once_uncommented() -> Non
     text = starter_policy_text()
     tail = text[text.index("# Optional sections") :]
     yaml_lines = [
-        line[2:] for line in tail.splitlines() if re.match(r"^# (paging|oncall|notifications|triage):|^#   ", line)
+        line[2:]
+        for line in tail.splitlines()
+        if re.match(r"^# (paging|oncall|notifications|triage):|^#   ", line)
     ]
     policy = load_policy_text(text + "\n" + "\n".join(yaml_lines) + "\n", "starter, uncommented")
     assert policy.paging is not None
@@ -382,4 +384,7 @@ def test_the_starters_commented_optional_sections_load_once_uncommented() -> Non
     assert list(policy.oncall.schedules) == ["payments-l3"]
     assert sorted(policy.routing.channels) == ["incident-chat", "log", "pager"]
     assert policy.triage is not None
-    assert (dict(policy.triage.thresholds), policy.triage.related.window_minutes) == ({Severity.SEV1: 0.35}, 120)
+    assert (dict(policy.triage.thresholds), policy.triage.related.window_minutes) == (
+        {Severity.SEV1: 0.35},
+        120,
+    )

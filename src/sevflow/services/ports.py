@@ -38,9 +38,10 @@ from sevflow.domain.records import (
     TicketRow,
     TimerRow,
 )
+from sevflow.domain.related import RelatedTicket
 from sevflow.domain.staffing import Staffing
 from sevflow.domain.tickets import Ticket
-from sevflow.domain.triage_policy import ModelOpinion
+from sevflow.domain.triage_policy import ModelOpinion, RelatedPolicy
 from sevflow.domain.triage_record import Correction, DriftRow, TriageRecord
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "DeliveryRecord",
     "EventRepository",
     "IdempotencyRepository",
+    "IncidentIndex",
     "LoginFailureRepository",
     "MarkRow",
     "OutboxMessage",
@@ -76,6 +78,32 @@ __all__ = [
     "UnitOfWorkFactory",
     "UserRepository",
 ]
+
+
+class IncidentIndex(Protocol):
+    """Tickets' text in an in-process index, for related incidents (``triage.incidents``).
+    ``services.related`` keeps it in step with the store: it adds the triage records of tickets
+    newer than ``known_up_to`` and closes tickets it finds closed. Safe to share between threads."""
+
+    def known_up_to(self) -> int:
+        """The highest ticket id added so far (0 when empty)."""
+        ...
+
+    def add(self, records: Sequence[TriageRecord]) -> None:
+        """Index these tickets (as open); a ticket added again replaces its entry."""
+        ...
+
+    def close(self, ticket_ids: Sequence[int]) -> None:
+        """These tickets are no longer open (unknown ids are ignored)."""
+        ...
+
+    def similar(
+        self, text: str, *, now: datetime, service_line: str, settings: RelatedPolicy, exclude: int | None
+    ) -> list[RelatedTicket]:
+        """The tickets most similar to ``text`` among the open ones and those opened within
+        ``settings.recent_minutes`` before ``now``, best first, at most ``settings.limit``, none
+        below ``settings.min_score``; ``exclude`` (the asking ticket) is left out."""
+        ...
 
 
 class SeverityModel(Protocol):
@@ -293,6 +321,10 @@ class TriageRepository(Protocol):
     def overridden(self, since: datetime | None = None) -> list[TriageRecord]:
         """Records whose correction differs from the proposal, opened at or after ``since``
         (all if ``None``), oldest first (by opening, then ticket id)."""
+        ...
+
+    def after(self, ticket_id: int, limit: int) -> list[TriageRecord]:
+        """The records of tickets with ids above ``ticket_id``, in id order, at most ``limit``."""
         ...
 
     def drift(self, since: datetime) -> list[DriftRow]:

@@ -583,6 +583,9 @@ class MemoryTriage(_Repository):
         ]
         return sorted(found, key=lambda r: (r.opened_at, r.ticket_id))
 
+    def after(self, ticket_id: int, limit: int) -> list[TriageRecord]:
+        return sorted((r for r in self._all() if r.ticket_id > ticket_id), key=lambda r: r.ticket_id)[:limit]
+
     def drift(self, since: datetime) -> list[DriftRow]:
         first = week_of(require_aware(since, "since"))
         sums: dict[tuple[str, Severity], list[int]] = {}

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from sevflow.domain.accounts import AuditEntry, User
 from sevflow.domain.paging import PageState
+from sevflow.domain.related import RelatedIncident
 from sevflow.domain.tickets import Ticket
 from sevflow.domain.triage_record import TicketTriage
 from sevflow.entrypoints.api.problems import ProblemError
@@ -121,6 +122,21 @@ def page_out(page: PageState) -> dict[str, Any]:
         "paged_at": page.paged_at,
         "ack_due_at": page.ack_due_at,
         "opened_at": page.opened_at,
+    }
+
+
+def related_out(r: RelatedIncident) -> dict[str, Any]:
+    f = r.found
+    return {
+        "ticket_id": f.ticket_id,
+        "score": f.score,
+        "likely_shared": f.likely_shared,
+        "open": f.open,
+        "title": r.title,
+        "severity": r.severity,
+        "status": r.status,
+        "service_line": f.service_line,
+        "opened_at": f.opened_at,
     }
 
 

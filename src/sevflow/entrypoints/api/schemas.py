@@ -276,6 +276,25 @@ class CorrectionOut(BaseModel):
     reason: str
 
 
+class RelatedOut(BaseModel):
+    ticket_id: int
+    score: float = Field(description="Similarity of the two tickets' words, 0-1.")
+    likely_shared: bool = Field(
+        description="Open, same service line, opened within the policy's window, a near-duplicate: "
+        "probably the same incident."
+    )
+    open: bool
+    title: str
+    severity: str
+    status: str
+    service_line: str
+    opened_at: datetime
+
+
+class RelatedPage(BaseModel):
+    items: list[RelatedOut]
+
+
 class TriageOut(BaseModel):
     """How the ticket's severity was decided at intake, and corrected since."""
 

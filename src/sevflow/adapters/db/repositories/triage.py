@@ -70,6 +70,10 @@ class SqlTriageRepository:
         rows = self._ctx.connection.execute(query.order_by(_T.opened_at, _T.ticket_id))
         return [_record(row._mapping) for row in rows]
 
+    def after(self, ticket_id: int, limit: int) -> list[TriageRecord]:
+        query = select(triage_records).where(_T.ticket_id > ticket_id).order_by(_T.ticket_id).limit(limit)
+        return [_record(row._mapping) for row in self._ctx.connection.execute(query)]
+
     def drift(self, since: datetime) -> list[DriftRow]:
         # weeks sort as text (YYYY-MM-DD); severities Sev1..Sev4 too
         rows = self._ctx.connection.execute(_DRIFT, {"since": week_of(require_aware(since, "since"))})

@@ -17,6 +17,7 @@ from sevflow.entrypoints.api import render
 from sevflow.entrypoints.api.auth import Box, CallerOf
 from sevflow.entrypoints.api.schemas import (
     DeliveriesOut,
+    RelatedPage,
     TicketCreate,
     TicketDetail,
     TicketOut,
@@ -24,7 +25,7 @@ from sevflow.entrypoints.api.schemas import (
     TrailOut,
     TriageOut,
 )
-from sevflow.services import directory, queries, triage
+from sevflow.services import directory, queries, related, triage
 from sevflow.services import tickets as service
 from sevflow.services.idempotency import Idempotency
 from sevflow.services.tickets import NewTicket
@@ -171,6 +172,17 @@ async def ticket_triage(ticket_id: TicketId, caller: CallerOf, box: Box) -> dict
     severity it opened with and why, and every correction people made since. Staff only."""
     found = triage.triage_of(box.read_uow_factory(), ticket_id=ticket_id, actor=caller.actor())
     return render.triage_out(found)
+
+
+@router.get("/{ticket_id}/related", response_model=RelatedPage)
+async def ticket_related(ticket_id: TicketId, caller: CallerOf, box: Box) -> dict[str, Any]:
+    """The open and recent tickets most like this one (title and description), with their
+    similarity; open near-duplicates on its service line opened within the policy's window are
+    flagged ``likely_shared``. Staff only."""
+    found = related.related_incidents(
+        box.read_uow_factory(), box.incidents, ticket_id=ticket_id, actor=caller.actor(), now=box.clock.now()
+    )
+    return {"items": [render.related_out(r) for r in found]}
 
 
 @router.get("/{ticket_id}/audit", response_model=TrailOut)

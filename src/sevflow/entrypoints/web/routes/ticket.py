@@ -26,7 +26,7 @@ from sevflow.domain.triage_record import ticket_triage
 from sevflow.entrypoints.api.render import MAX_ROW_ID
 from sevflow.entrypoints.web.pages import pages_of
 from sevflow.entrypoints.web.viewer import Viewer, ViewerOf
-from sevflow.services import queries
+from sevflow.services import queries, related
 from sevflow.services import tickets as service
 from sevflow.services.actors import Actor
 from sevflow.services.queries import TicketView
@@ -96,12 +96,18 @@ def render_ticket(
         project_ahead=False,
         with_notifications=True,
     )
+    similar = []
+    if not viewer.actor.is_customer:
+        similar = related.related_incidents(
+            box.read_uow_factory(), box.incidents, ticket_id=ticket_id, actor=viewer.actor, now=view.now
+        )
     return pages_of(request).render(
         request,
         "ticket.html",
         actor=viewer.actor,
         csrf=viewer.csrf,
         status=status,
+        related=similar,
         **ticket_context(view, viewer.actor, state),
     )
 
