@@ -28,3 +28,9 @@ def test_unicode_is_normalised_and_every_script_is_kept() -> None:
 def test_empty_input_gives_empty_text() -> None:
     assert clean_text("", "").text == ""
     assert clean_text("   ", "\n\t").notes == ()
+
+
+def test_markup_the_html_parser_gives_up_on_is_dropped_tag_by_tag() -> None:
+    cleaned = clean_text("Checkout", "<p>fails</p> <![ not a declaration <b>at all</b> &amp; more")
+    assert cleaned.text == "Checkout fails <![ not a declaration at all & more"
+    assert cleaned.notes == ("HTML stripped from the body",)

@@ -1,1 +1,1 @@
-"""triage."""
+"""Severity triage: the learned severity model and related-incident search (see README.md)."""

@@ -1,6 +1,11 @@
-"""What the severity model sees of a ticket: TF-IDF of its words (1-2-grams) and of its
-characters (2-5-grams within words, which catch misspellings, word forms and scripts without
-spaces), plus one feature per structured field value (``line=payments``, ``impact=100+``).
+"""What the severity model sees of a ticket: TF-IDF of its words (1-2-grams) and of the
+characters of its first ``LEAD`` characters, the subject and the start of the body (2-5-grams
+within words, which catch misspellings, word forms and scripts without spaces), plus one
+feature per structured field value (``line=payments``, ``impact=100+``).
+
+Character n-grams are read from the lead only because they cost about four dictionary lookups
+per character in Python: over a 2,000-character body that alone would be several milliseconds
+per ticket, against a budget of 5 ms at intake; the words carry the rest of a long body.
 
 ``FeatureSpace`` is fitted on training text and can be written out as plain arrays (its
 vocabularies and IDF weights) and rebuilt from them, so a saved model needs no pickle.
@@ -9,6 +14,7 @@ vocabularies and IDF weights) and rebuilt from them, so a saved model needs no p
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +25,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sevflow.triage.text import clean_text
 
+LEAD = 400
+"""Characters (from the start of subject + body) the character n-grams read."""
 FIELD_NAMES = ("service_line", "customer_tier", "channel", "impact", "category")
 """The structured fields the model reads (as mapped from history, or given at intake)."""
 FIELD_LABELS = {
@@ -208,14 +216,16 @@ class FeatureSpace:
         parts = {}
         for part, params in _PARTS.items():
             vectorizer = TfidfVectorizer(**params)
-            source = fields if part == "fields" else texts
+            source = {"words": texts, "chars": [t[:LEAD] for t in texts], "fields": fields}[part]
             # a field-less history still gets a (one-term) field vocabulary, so shapes stay fixed
             vectorizer.fit([*source, "none=none"] if part == "fields" else source)
             parts[part] = vectorizer
         return cls(parts)
 
     def transform(self, texts: Sequence[str], fields: Sequence[str]) -> sp.csr_matrix:
-        blocks = [self.parts[p].transform(fields if p == "fields" else texts) for p in _PARTS]
+        """Cleaned texts (``prepare``) and their field tokens -> one row each."""
+        sources = {"words": texts, "chars": [t[:LEAD] for t in texts], "fields": fields}
+        blocks = [self.parts[p].transform(sources[p]) for p in _PARTS]
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def transform_one(self, text: str, fields: str) -> tuple[np.ndarray, np.ndarray]:
@@ -226,11 +236,12 @@ class FeatureSpace:
         values: list[np.ndarray] = []
         for n, part in enumerate(_PARTS):
             vocabulary = self.parts[part].vocabulary_
+            source = fields if part == "fields" else (text[:LEAD] if part == "chars" else text)
             counts: dict[int, int] = {}
-            for term in self._analyzers[part](fields if part == "fields" else text):
+            for term, count in Counter(self._analyzers[part](source)).items():  # counted in C
                 column = vocabulary.get(term)
                 if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
+                    counts[column] = count
             if not counts:
                 continue
             ids = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
@@ -275,31 +286,45 @@ def prepare(tickets: Sequence[TicketText]) -> tuple[list[str], list[str], list[t
     return texts, fields, notes
 
 
+STRONGEST = 80
+"""Columns per severity an explanation is drawn from (the largest contributions)."""
+
+
 def attribute(
     space: FeatureSpace, text: str, columns: np.ndarray, contributions: np.ndarray, *, top: int = 5
 ) -> list[list[tuple[str, float]]]:
     """Per row of ``contributions`` (one per class: each non-zero column's share of that class's
     score), the words, phrases and fields that pushed most (largest first). A character
-    n-gram's share goes to the words of ``text`` that contain it, split evenly among them."""
-    position = {int(c): j for j, c in enumerate(columns.tolist())}
-    chars = space.parts["chars"].vocabulary_
-    offset = int(space.offsets[1])
-    holders: dict[int, list[str]] = {}
-    for token in dict.fromkeys(text.lower().split()):
-        word = token.strip(".,;:!?()[]{}\"'")
-        if not word:
-            continue
-        padded = f" {token} "
-        grams = {padded[i : i + n] for n in range(2, 6) for i in range(len(padded) - n + 1)}
-        for gram in grams:
-            column = chars.get(gram)
-            if column is not None and (column + offset) in position:
-                holders.setdefault(position[column + offset], []).append(word)
+    n-gram's share goes to the words of ``text``'s lead that contain it, split evenly."""
     positive = np.maximum(contributions, 0.0)
-    ranked_per_class = []
+    # the strongest columns decide the top words; the long tail of tiny shares cannot, and
+    # walking it would cost milliseconds on a long body
+    strongest_per_class: list[list[int]] = []
     for row in positive:
+        picked = np.flatnonzero(row)
+        if len(picked) > STRONGEST:
+            picked = picked[np.argpartition(row[picked], -STRONGEST)[-STRONGEST:]]
+        strongest_per_class.append([int(j) for j in picked])
+    wanted: dict[str, int] = {}  # character n-gram -> its position among ``columns``
+    for chosen in strongest_per_class:
+        for j in chosen:
+            column = int(columns[j])
+            if space.kinds[column] == "chars":
+                wanted[space.names[column]] = j
+    holders: dict[int, list[str]] = {}
+    if wanted:
+        for token in dict.fromkeys(text[:LEAD].lower().split()):
+            word = token.strip(".,;:!?()[]{}\"'")
+            if not word:
+                continue
+            padded = f" {token} "
+            grams = {padded[i : i + n] for n in range(2, 6) for i in range(len(padded) - n + 1)}
+            for gram in grams.intersection(wanted):
+                holders.setdefault(wanted[gram], []).append(word)
+    ranked_per_class = []
+    for row, chosen in zip(positive, strongest_per_class, strict=True):
         pushes: dict[str, float] = {}
-        for j in np.flatnonzero(row).tolist():
+        for j in chosen:
             value = float(row[j])
             column = int(columns[j])
             kind, name = space.kinds[column], space.names[column]

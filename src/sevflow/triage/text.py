@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 
 MAX_CHARS = 5_000
@@ -58,10 +59,14 @@ def looks_like_html(text: str) -> bool:
 
 
 def strip_html(text: str) -> str:
-    """The text of an HTML fragment or document."""
+    """The text of an HTML fragment or document; markup the parser cannot read (a stray
+    ``<![``, say) is dropped tag by tag instead."""
     parser = _TextOnly()
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some malformed declarations
+        return unescape(_TAG.sub(" ", text))
     return "".join(parser.parts)
 
 
@@ -72,7 +77,7 @@ def clean_text(title: str, body: str = "") -> CleanText:
     parts = []
     for part, name in ((title or "", "subject"), (body or "", "body")):
         # bound the work first: a multi-megabyte body is cut before it is parsed
-        part = part[: MAX_CHARS * 4]
+        part = part[: MAX_CHARS * 2]
         if looks_like_html(part):
             part = strip_html(part)
             notes.append(f"HTML stripped from the {name}")
