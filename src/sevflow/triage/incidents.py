@@ -58,8 +58,4 @@ class IncidentFinder:
                 near_duplicate=settings.near_duplicate,
                 exclude=exclude,
             )
-        return [
-            RelatedTicket(r.ticket_id, r.score, r.service_line, r.opened_at, r.open, r.likely_shared)
-            for r in found
-            if r.score >= settings.min_score
-        ]
+        return [r for r in found if r.score >= settings.min_score]

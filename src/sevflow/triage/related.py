@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from sevflow.domain.related import RelatedTicket as Related
 from sevflow.triage.related_index import MAX_CHARS, Floats, Int32s, Int64s, Store, sorted_union, term_vectors
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -79,18 +80,6 @@ class Incident:
 
     def __post_init__(self) -> None:
         _micros(self.opened_at, "opened_at")
-
-
-@dataclass(frozen=True)
-class Related:
-    """One similar ticket: its cosine similarity to the query (0..1, 3 places) and facts."""
-
-    ticket_id: int
-    score: float
-    service_line: str
-    opened_at: datetime
-    open: bool
-    likely_shared: bool
 
 
 class RelatedIndex:
