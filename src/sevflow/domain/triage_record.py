@@ -68,8 +68,16 @@ def record_of(ticket: Ticket) -> TriageRecord | None:
     """The triage record of a ticket just opened (its created event still pending), with the
     correction of a severity declared at intake against the proposal; ``None`` if it was not
     opened here (imported history) or is already stored."""
-    created = next((e for e in ticket.pending if e.kind is EventKind.CREATED), None)
-    if created is None or ticket.id is None:
+    if ticket.id is None:
+        return None
+    return record_from(ticket.id, ticket.pending)
+
+
+def record_from(ticket_id: int, events: Sequence[Event]) -> TriageRecord | None:
+    """The triage record told by a ticket's ``events`` (its created event first), with its
+    latest correction; ``None`` without a created event or for imported history."""
+    created = next((e for e in events if e.kind is EventKind.CREATED), None)
+    if created is None:
         return None
     data = created.data
     if data.get("channel") in NOT_TRIAGED_CHANNELS:
@@ -80,8 +88,9 @@ def record_of(ticket: Ticket) -> TriageRecord | None:
     correction = None
     if data.get("severity_source") == "declared" and declared is not proposed:
         correction = Correction(declared, created.at, created.actor, created.reason or "")
+    later = _corrections(events)
     return TriageRecord(
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         opened_at=created.at,
         title=str(data["title"]),
         description=str(data.get("description") or ""),
@@ -94,7 +103,7 @@ def record_of(ticket: Ticket) -> TriageRecord | None:
         source=str(data.get("triage_source") or _source_before_models(data)),
         model_severity=Severity(model["severity"]) if model else None,
         model_version=str(model["version"]) if model else None,
-        correction=correction,
+        correction=later[-1] if later else correction,
     )
 
 
@@ -106,9 +115,13 @@ def _source_before_models(data: Mapping[str, Any]) -> str:
 
 def corrections_of(ticket: Ticket) -> list[Correction]:
     """Corrections among a stored ticket's pending events: overrides and gate rejections."""
+    return _corrections(ticket.pending)
+
+
+def _corrections(events: Sequence[Event]) -> list[Correction]:
     return [
         Correction(Severity(e.data["to"]), e.at, e.actor, e.reason or "")
-        for e in ticket.pending
+        for e in events
         if e.kind is EventKind.SEVERITY_CHANGED and e.data.get("source") in ("override", "gate")
     ]
 
@@ -148,11 +161,7 @@ def ticket_triage(events: Sequence[Event]) -> TicketTriage:
     matched = tuple(data.get("matched_rules") or ())
     rules = data.get("rules_severity")
     model = data.get("model")
-    corrections = [
-        Correction(Severity(e.data["to"]), e.at, e.actor, e.reason or "")
-        for e in events
-        if e.kind is EventKind.SEVERITY_CHANGED and e.data.get("source") in ("override", "gate")
-    ]
+    corrections = _corrections(events)
     proposed = Severity(data["proposed_severity"])
     opened_as = Severity(data["severity"])
     if data.get("severity_source") == "declared" and opened_as is not proposed:

@@ -49,7 +49,7 @@ class SqlTriageRepository:
 
     def add(self, records: Sequence[TriageRecord]) -> None:
         if records:
-            self._ctx.connection.execute(_INSERT, [_row(r) for r in records])
+            self._ctx.connection.execute(_INSERT, [record_row(r) for r in records])
 
     def correct(self, ticket_id: int, correction: Correction) -> None:
         self._ctx.connection.execute(
@@ -80,7 +80,8 @@ class SqlTriageRepository:
         return [DriftRow(r.week, Severity(r.proposed), int(r.triaged), int(r.overridden or 0)) for r in rows]
 
 
-def _row(r: TriageRecord) -> dict[str, Any]:
+def record_row(r: TriageRecord) -> dict[str, Any]:
+    """The ``triage_records`` row of ``r`` (also used by the migration that backfills them)."""
     c = r.correction
     return {
         "ticket_id": r.ticket_id,
