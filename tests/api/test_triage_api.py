@@ -130,3 +130,21 @@ def test_related_incidents_list_similar_tickets_and_flag_a_likely_shared_inciden
         in page
     )
     assert "likely the same incident" in page
+
+
+def test_opening_a_near_duplicate_through_the_api_records_a_likely_shared_incident(world: ApiWorld) -> None:
+    first = world.open_ticket(
+        title="Checkout returns error 500 for every card payment", customer_tier="standard"
+    )
+    world.clock.advance(minutes=5)
+    second = world.open_ticket(
+        title="Checkout returns error 500 for every card payment", customer_tier="standard"
+    )
+    detail = world.request("GET", f"/api/tickets/{second['id']}", as_="ana").json()
+    shared = [e for e in detail["timeline"] if e["kind"] == "likely_shared"]
+    assert len(shared) == 1
+    assert shared[0]["reason"].startswith(
+        f'probably the same incident as #{first["id"]} "Checkout returns error 500'
+    )
+    again = world.request("GET", f"/api/tickets/{first['id']}", as_="ana").json()
+    assert [e for e in again["timeline"] if e["kind"] == "likely_shared"] == []

@@ -15,7 +15,9 @@ from tests.integration.test_db_board_marks import downgrade_to
 
 def test_records_lost_in_a_downgrade_come_back_the_same_from_the_events(sql_engine: Engine) -> None:
     world = World.starting(SqlUnitOfWorkFactory(sql_engine))
-    ids = [world.open(t) for t in ("Checkout down for EU cards", "Refund totals look wrong", "Typo in footer")]
+    ids = [
+        world.open(t) for t in ("Checkout down for EU cards", "Refund totals look wrong", "Typo in footer")
+    ]
     declared = world.open("Invoice PDF blank", severity=Severity.SEV2, reason="the customer's auditors wait")
     world.run_until(T0 + 10 * MINUTE)
     service.override_severity(

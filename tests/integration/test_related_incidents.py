@@ -81,3 +81,43 @@ def test_a_ticket_closed_since_the_index_saw_it_shows_closed_and_old_closed_ones
     assert found(uow_factory, index, clock, new) == [(first, False, False, "resolved")]
     clock.advance(days=8)  # past the policy's 7 days: a closed ticket that old is not related any more
     assert found(uow_factory, index, clock, new) == []
+
+
+def test_a_new_near_duplicate_records_a_likely_shared_incident_once_and_tells_both_owners(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    index = IncidentFinder()
+    first = open_(uow_factory, clock, "Card payments declined at checkout for all customers")
+    clock.advance(minutes=10)
+    second = open_(uow_factory, clock, "Card payments declined at checkout for all customers today")
+    assert related.note_shared_incident(
+        uow_factory(), uow_factory(), index, clock=clock, ticket_id=second
+    ) == [first]
+    assert related.note_shared_incident(
+        uow_factory(), uow_factory(), index, clock=clock, ticket_id=second
+    ) == [first]
+    with uow_factory() as uow:
+        events = [s.event for s in uow.events.for_ticket(second) if s.event.kind.value == "likely_shared"]
+        queued = [m for m in uow.outbox.for_ticket(second) if m.notification.event_kind == "likely_shared"]
+        owners = (uow.tickets.get(first).owner, uow.tickets.get(second).owner)
+    assert len(events) == 1  # recorded once per set of tickets
+    assert events[0].reason == (
+        f'probably the same incident as #{first} "Card payments declined at checkout for all customers" '
+        f"(similarity {events[0].data['tickets'][0]['score']:.2f}): coordinate one escalation"
+    )
+    assert events[0].data["tickets"][0]["id"] == first
+    told = {r for m in queued for r in m.notification.recipients}
+    assert {o for o in owners if o} <= told
+
+
+def test_a_ticket_without_near_duplicates_records_nothing(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    index = IncidentFinder()
+    open_(uow_factory, clock, "Printer driver missing on the office laptop")
+    lonely = open_(uow_factory, clock, "Card payments declined at checkout for all customers")
+    assert (
+        related.note_shared_incident(uow_factory(), uow_factory(), index, clock=clock, ticket_id=lonely) == []
+    )
+    with uow_factory() as uow:
+        assert [s.event.kind.value for s in uow.events.for_ticket(lonely)] == ["created", "assigned"]

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     PAGED = "paged"
     PAGE_ACKNOWLEDGED = "page_acknowledged"
     PAGE_EXHAUSTED = "page_exhausted"
+    LIKELY_SHARED = "likely_shared"
 
 
 SYSTEM = "sevflow"

@@ -211,6 +211,7 @@ _HANDLERS: dict[EventKind, Callable[[Ticket, Event], None]] = {
     EventKind.PAGED: _on_paged,
     EventKind.PAGE_ACKNOWLEDGED: _on_page_over,
     EventKind.PAGE_EXHAUSTED: _on_page_over,
+    EventKind.LIKELY_SHARED: _on_marker,
 }
 
 

@@ -12,10 +12,19 @@ from dataclasses import replace
 from datetime import datetime
 
 from sevflow.domain.access import Action
-from sevflow.domain.related import RelatedIncident, RelatedTicket
+from sevflow.domain.events import SYSTEM
+from sevflow.domain.related import RelatedIncident, RelatedTicket, SharedWith, note_likely_shared
 from sevflow.domain.triage_policy import RelatedPolicy
 from sevflow.services.actors import Actor
-from sevflow.services.ports import IncidentIndex, UnitOfWork
+from sevflow.services.changes import (
+    Before,
+    Change,
+    retry_once_on_conflict,
+    save_changes,
+    settle,
+    staffing_for,
+)
+from sevflow.services.ports import Clock, IncidentIndex, UnitOfWork
 
 PAGE = 50_000
 """Triage records read per query while the index catches up."""
@@ -61,9 +70,41 @@ def related_incidents(
         for f in found:
             row = rows.get(f.ticket_id)
             if row is not None:
-                shown.append(RelatedIncident(f, row.title, row.severity, row.status))
+                shown.append(RelatedIncident(f, row.title, row.severity, row.status, row.owner))
             else:  # closed (the index may not know yet, if it still did after the last round)
                 f = replace(f, open=False, likely_shared=False)
                 other = uow.tickets.get(f.ticket_id)
-                shown.append(RelatedIncident(f, other.title, other.severity.value, other.status.value))
+                shown.append(
+                    RelatedIncident(f, other.title, other.severity.value, other.status.value, other.owner)
+                )
     return shown
+
+
+def note_shared_incident(
+    uow: UnitOfWork, read_uow: UnitOfWork, index: IncidentIndex, *, clock: Clock, ticket_id: int
+) -> list[int]:
+    """Right after a ticket opens: if open near-duplicates on its service line were opened
+    within the policy's window, record on it that they are probably one incident and tell the
+    owners (``domain.related.note_likely_shared``). Returns their ids ([] if none). Safe to
+    repeat: a set of tickets is recorded once."""
+    now = clock.now()
+    found = related_incidents(read_uow, index, ticket_id=ticket_id, actor=Actor(SYSTEM), now=now)
+    shared = [
+        SharedWith(r.found.ticket_id, r.found.score, r.title, r.owner) for r in found if r.found.likely_shared
+    ]
+    if not shared:
+        return []
+
+    def attempt() -> None:
+        with uow:
+            ticket = uow.tickets.get(ticket_id, for_update=True)
+            before = Before.of(ticket)
+            note_likely_shared(ticket, shared, now=now)
+            if not ticket.pending:
+                return
+            staffing = staffing_for(uow, ticket.policy, ticket.service_line, now=now)
+            save_changes(uow, [Change(ticket, before, settle(ticket, now, staffing))], now=now)
+            uow.commit()
+
+    retry_once_on_conflict(attempt)
+    return [s.ticket_id for s in shared]

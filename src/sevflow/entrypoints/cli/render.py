@@ -155,6 +155,7 @@ EVENT_STYLE = {
     "paged": "bold red",
     "page_acknowledged": "green",
     "page_exhausted": "bold red",
+    "likely_shared": "bold yellow",
 }
 
 

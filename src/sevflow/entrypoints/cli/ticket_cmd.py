@@ -18,7 +18,7 @@ from sevflow.domain.severity import Severity
 from sevflow.domain.status import Status
 from sevflow.entrypoints.cli import import_cmd, render
 from sevflow.entrypoints.cli.runtime import cli_errors, container, out, print_json
-from sevflow.services import queries
+from sevflow.services import queries, related
 from sevflow.services import tickets as ticket_service
 from sevflow.services.actors import Actor
 from sevflow.services.ports import TicketFilter
@@ -113,6 +113,9 @@ def create(
             box.uow_factory(), clock=box.clock, actor=Actor(actor), request=request, model=box.severity_model
         )
         assert ticket.id is not None
+        related.note_shared_incident(
+            box.uow_factory(), box.read_uow_factory(), box.incidents, clock=box.clock, ticket_id=ticket.id
+        )
         _show(box, ticket.id, as_json, zone)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +28,7 @@ from sevflow.domain.incoming import IncomingTicket
 from sevflow.entrypoints.api.auth import container_of
 from sevflow.entrypoints.api.problems import ProblemError
 from sevflow.entrypoints.api.schemas import IntakeOut
+from sevflow.entrypoints.api.shared_incidents import look_for_shared_incident
 from sevflow.services import intake
 from sevflow.services.actors import Actor
 
@@ -90,7 +91,7 @@ def _json(body: bytes) -> Mapping[str, Any]:
 
 
 async def _receive(
-    request: Request, response: Response, source: str, incoming: IncomingTicket
+    request: Request, response: Response, background: BackgroundTasks, source: str, incoming: IncomingTicket
 ) -> dict[str, Any]:
     box = container_of(request)
     actor = Actor(f"intake:{source}", roles=frozenset())
@@ -104,6 +105,8 @@ async def _receive(
         model=box.severity_model,
     )
     response.status_code = 201 if received.created else 200
+    if received.created and received.ticket.id is not None:
+        look_for_shared_incident(background, box, received.ticket.id)
     response.headers["Location"] = f"/api/tickets/{received.ticket.id}"
     return {"ticket_id": received.ticket.id, "created": received.created, "skipped": list(received.skipped)}
 
@@ -138,11 +141,11 @@ async def _signed_by_sevflow(request: Request) -> bytes:
     responses=UPDATED,
     openapi_extra=_doc("application/json", SIGNED),
 )
-async def webhook(request: Request, response: Response) -> dict[str, Any]:
+async def webhook(request: Request, response: Response, background: BackgroundTasks) -> dict[str, Any]:
     """sevflow's own ticket JSON (fields in the README). 201 if a ticket was opened, 200 if the
     one with the same ``external_id`` was updated."""
     body = await _signed_by_sevflow(request)
-    return await _receive(request, response, "webhook", parse_generic(_json(body)))
+    return await _receive(request, response, background, "webhook", parse_generic(_json(body)))
 
 
 @router.post(
@@ -152,12 +155,12 @@ async def webhook(request: Request, response: Response) -> dict[str, Any]:
     responses=UPDATED,
     openapi_extra=_doc("message/rfc822", SIGNED, RAW_MESSAGE),
 )
-async def email(request: Request, response: Response) -> dict[str, Any]:
+async def email(request: Request, response: Response, background: BackgroundTasks) -> dict[str, Any]:
     """A raw RFC 5322 message (``Content-Type: message/rfc822``), signed like the webhook — for
     a mail gateway that posts what it receives. A reply (In-Reply-To / References) comments on
     its thread's ticket."""
     body = await _signed_by_sevflow(request)
-    return await _receive(request, response, "email", parse_email(body))
+    return await _receive(request, response, background, "email", parse_email(body))
 
 
 @router.post(
@@ -173,7 +176,7 @@ async def email(request: Request, response: Response) -> dict[str, Any]:
         },
     ),
 )
-async def zendesk(request: Request, response: Response) -> dict[str, Any]:
+async def zendesk(request: Request, response: Response, background: BackgroundTasks) -> dict[str, Any]:
     """A Zendesk webhook: ticket events (``zen:event-type:ticket.*``) or a trigger's JSON body."""
     box = container_of(request)
     secret = _secret(box.settings.zendesk_secret, "SEVFLOW_ZENDESK_SECRET")
@@ -188,7 +191,7 @@ async def zendesk(request: Request, response: Response) -> dict[str, Any]:
             tolerance_seconds=box.settings.intake_tolerance_seconds,
         ),
     )
-    return await _receive(request, response, "zendesk", parse_zendesk(_json(body)))
+    return await _receive(request, response, background, "zendesk", parse_zendesk(_json(body)))
 
 
 @router.post(
@@ -198,7 +201,7 @@ async def zendesk(request: Request, response: Response) -> dict[str, Any]:
     responses=UPDATED,
     openapi_extra=_doc("application/json", {"X-Hub-Signature": "sha256=<hex HMAC-SHA256 of the body>"}),
 )
-async def jira(request: Request, response: Response) -> dict[str, Any]:
+async def jira(request: Request, response: Response, background: BackgroundTasks) -> dict[str, Any]:
     """A Jira Service Management webhook (``jira:issue_created`` / ``jira:issue_updated``); its
     age is read from the payload's ``timestamp``."""
     box = container_of(request)
@@ -213,4 +216,4 @@ async def jira(request: Request, response: Response) -> dict[str, Any]:
         now=box.clock.now(),
         tolerance_seconds=box.settings.intake_tolerance_seconds,
     )
-    return await _receive(request, response, "jira", parse_jira(payload))
+    return await _receive(request, response, background, "jira", parse_jira(payload))

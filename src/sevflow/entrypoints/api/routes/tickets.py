@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Path, Query, Response
 
 from sevflow.domain.records import TicketFilter
 from sevflow.domain.severity import Severity
@@ -25,6 +25,7 @@ from sevflow.entrypoints.api.schemas import (
     TrailOut,
     TriageOut,
 )
+from sevflow.entrypoints.api.shared_incidents import look_for_shared_incident
 from sevflow.services import directory, queries, related, triage
 from sevflow.services import tickets as service
 from sevflow.services.idempotency import Idempotency
@@ -46,7 +47,12 @@ TicketId = Annotated[int, Path(ge=1, le=render.MAX_ROW_ID)]
 
 @router.post("", status_code=201, response_model=TicketOut)
 async def create_ticket(
-    body: TicketCreate, caller: CallerOf, box: Box, response: Response, key: IdempotencyKey = None
+    body: TicketCreate,
+    caller: CallerOf,
+    box: Box,
+    response: Response,
+    background: BackgroundTasks,
+    key: IdempotencyKey = None,
 ) -> Response:
     """Open a ticket. Left out, ``severity`` is set by the policy's severity rules; a declared
     one needs ``severity_reason``. Customers open tickets for their own organisation only."""
@@ -80,6 +86,8 @@ async def create_ticket(
     response.headers["ETag"] = render.etag(ticket)
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    elif ticket.id is not None:
+        look_for_shared_incident(background, box, ticket.id)
     return render.send(render.ticket_out(ticket, box.clock.now(), actor), response, status=201)
 
 
