@@ -112,3 +112,23 @@ def test_evaluation_reports_both_tasks_with_and_without_leaks_next_to_the_baseli
     majority = four.result("majority")
     assert majority.per_class["Sev1"]["recall"] == 1.0  # Sev1 is the training majority here
     assert sum(map(sum, four.result("sevflow").confusion)) == 96
+
+
+def test_history_service_lines_are_read_under_the_policys_names(tmp_path: Path) -> None:
+    history = tmp_path / "h.csv"
+    history.write_text(
+        "title,priority,category\nCheckout down,P1,Category 23\nTypo,P3,Other\n", encoding="utf-8"
+    )
+    mapping = parse_mapping(
+        {
+            "columns": {"title": "title", "severity": "priority", "service_line": "category"},
+            "severity_values": {"P1": "Sev1", "P3": "Sev3"},
+            "policy_names": {"service_line": {"Category 23": "payments"}},
+        },
+        "m.yaml",
+    )
+    examples = read_examples([history], mapping)
+    assert [dict(t.fields) for t in examples.tickets] == [
+        {"service_line": "payments"},
+        {"service_line": "Other"},
+    ]

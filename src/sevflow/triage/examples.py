@@ -2,7 +2,9 @@
 (``analytics.mapping``), and split in time order.
 
 A row is an example when it has text (title or description) and a severity the mapping's
-``severity_values`` translate; other rows are counted as skipped, by reason. An event log
+``severity_values`` translate; other rows are counted as skipped, by reason. Service lines and
+customer tiers are translated by the mapping's ``policy_names``, so the model learns the names
+intake will give it. An event log
 (many rows per case) gives one example per case: its first row, as the ticket looked at intake.
 
 The time-ordered split holds out the latest share of examples: by ``created`` when every file
@@ -55,16 +57,6 @@ class Examples:
             picked.source.append(self.source[n])
         return picked
 
-    def extend(self, other: Examples) -> None:
-        offset = len(self.files)
-        self.files += other.files
-        self.tickets += other.tickets
-        self.labels += other.labels
-        self.raw_labels += other.raw_labels
-        self.created += other.created
-        self.source += [(f + offset, p) for f, p in other.source]
-        self.skipped.update(other.skipped)
-
     def counts(self) -> dict[str, int]:
         """Examples per severity, most urgent first."""
         counted = Counter(self.labels)
@@ -108,6 +100,9 @@ def _read_file(examples: Examples, number: int, path: Path, mapping: HistoryMapp
         else [None] * frame.height
     )
     fields = {name: column(name) for name in FIELD_NAMES}
+    # history names -> the policy's, so the model's field features match what intake gives it
+    for name, translate in mapping.policy_names.items():
+        fields[name] = [None if v is None else translate.get(v, v) for v in fields[name]]
     values = {k.strip().lower(): v for k, v in mapping.severity_values.items()}
     for n, position in enumerate(frame[RECORD].to_list()):
         raw = (severities[n] or "").strip()
