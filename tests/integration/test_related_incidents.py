@@ -121,3 +121,16 @@ def test_a_ticket_without_near_duplicates_records_nothing(
     )
     with uow_factory() as uow:
         assert [s.event.kind.value for s in uow.events.for_ticket(lonely)] == ["created", "assigned"]
+
+
+def test_a_reopened_ticket_is_open_again_for_the_index(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    index = IncidentFinder()
+    first = open_(uow_factory, clock, "Refund batch stuck in pending for all merchants")
+    new = open_(uow_factory, clock, "Refund batch stuck in pending for merchants")
+    lead = Actor("lena", frozenset({Role.TIER_LEAD}))
+    service.change_status(uow_factory(), clock=clock, actor=lead, ticket_id=first, status=Status.RESOLVED)
+    assert found(uow_factory, index, clock, new) == [(first, False, False, "resolved")]
+    service.change_status(uow_factory(), clock=clock, actor=lead, ticket_id=first, status=Status.IN_PROGRESS)
+    assert found(uow_factory, index, clock, new) == [(first, True, True, "in_progress")]

@@ -2,9 +2,9 @@
 near-duplicates on its service line within the policy's window (a likely shared incident).
 
 The index lives in the process (``IncidentIndex``). Before each lookup it takes in the tickets
-opened since it last looked (their triage records, in pages), and a ticket it still believes open
-but the store shows closed is marked closed and the lookup runs again: the store is the truth,
-the index a fast way to candidates."""
+opened since it last looked (their triage records, in pages); a ticket it still believes open
+but the store shows closed is marked closed (and a reopened one open again) and the lookup runs
+again: the store is the truth, the index a fast way to candidates."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from sevflow.services.ports import Clock, IncidentIndex, UnitOfWork
 PAGE = 50_000
 """Triage records read per query while the index catches up."""
 ROUNDS = 3
-"""Lookups at most, each after closing tickets the last one showed open but the store has closed."""
+"""Lookups at most, each after correcting tickets the last one showed open but the store has
+closed, or the other way round (reopened)."""
 
 
 def catch_up(uow: UnitOfWork, index: IncidentIndex) -> int:
@@ -63,9 +64,11 @@ def related_incidents(
             )
             rows = {row.id: row for row in uow.tickets.rows_by_id([f.ticket_id for f in found])}
             closed = [f.ticket_id for f in found if f.open and f.ticket_id not in rows]
-            if not closed:
+            reopened = [f.ticket_id for f in found if not f.open and f.ticket_id in rows]
+            if not closed and not reopened:
                 break
             index.close(closed)
+            index.add([r for t in reopened for r in uow.triage.after(t - 1, 1) if r.ticket_id == t])
         shown = []
         for f in found:
             row = rows.get(f.ticket_id)
