@@ -83,12 +83,9 @@ def record_from(ticket_id: int, events: Sequence[Event]) -> TriageRecord | None:
     if data.get("channel") in NOT_TRIAGED_CHANNELS:
         return None
     proposed = Severity(data["proposed_severity"])
-    declared = Severity(data["severity"])
     model = data.get("model")
-    correction = None
-    if data.get("severity_source") == "declared" and declared is not proposed:
-        correction = Correction(declared, created.at, created.actor, created.reason or "")
     later = _corrections(events)
+    correction = _declared(created)
     return TriageRecord(
         ticket_id=ticket_id,
         opened_at=created.at,
@@ -116,6 +113,15 @@ def _source_before_models(data: Mapping[str, Any]) -> str:
 def corrections_of(ticket: Ticket) -> list[Correction]:
     """Corrections among a stored ticket's pending events: overrides and gate rejections."""
     return _corrections(ticket.pending)
+
+
+def _declared(created: Event) -> Correction | None:
+    """The correction of a severity declared at intake against the proposal, if it was."""
+    data = created.data
+    declared = Severity(data["severity"])
+    if data.get("severity_source") != "declared" or declared is Severity(data["proposed_severity"]):
+        return None
+    return Correction(declared, created.at, created.actor, created.reason or "")
 
 
 def _corrections(events: Sequence[Event]) -> list[Correction]:
@@ -164,8 +170,9 @@ def ticket_triage(events: Sequence[Event]) -> TicketTriage:
     corrections = _corrections(events)
     proposed = Severity(data["proposed_severity"])
     opened_as = Severity(data["severity"])
-    if data.get("severity_source") == "declared" and opened_as is not proposed:
-        corrections.insert(0, Correction(opened_as, created.at, created.actor, created.reason or ""))
+    declared = _declared(created)
+    if declared is not None:
+        corrections.insert(0, declared)
     return TicketTriage(
         proposed=proposed,
         source=str(data.get("triage_source") or _source_before_models(data)),

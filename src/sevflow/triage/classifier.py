@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sevflow.domain.triage_policy import ModelOpinion
 from sevflow.triage.artifact import Artifact, ModelFileError, load
-from sevflow.triage.features import TicketText
+from sevflow.triage.features import intake_ticket
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,17 @@ class ModelClassifier:
         services: tuple[str, ...],
         users_affected: int,
     ) -> ModelOpinion | None:
-        fields = {
-            "service_line": service_line,
-            "customer_tier": customer_tier,
-            "channel": channel,
-            "services": ",".join(services),
-            "users_affected": str(users_affected),
-        }
+        ticket = intake_ticket(
+            title=title,
+            description=description,
+            service_line=service_line,
+            customer_tier=customer_tier,
+            channel=channel,
+            services=services,
+            users_affected=users_affected,
+        )
         try:
-            return self.artifact.model.opinion(TicketText(title, description, fields), version=self.version)
+            return self.artifact.model.opinion(ticket, version=self.version)
         except Exception:  # a model bug must not block intake: the rules decide alone
             log.exception(
                 "the severity model %s failed on a ticket; intake uses the rules alone", self.version

@@ -154,6 +154,27 @@ class TicketText:
     """Field name -> value; ``services`` and ``users_affected`` are read too at intake."""
 
 
+def intake_ticket(
+    *,
+    title: str,
+    description: str,
+    service_line: str,
+    customer_tier: str,
+    channel: str,
+    services: Sequence[str],
+    users_affected: int,
+) -> TicketText:
+    """A ticket as intake knows it, as the model reads it."""
+    fields = {
+        "service_line": service_line,
+        "customer_tier": customer_tier,
+        "channel": channel,
+        "services": ",".join(services),
+        "users_affected": str(users_affected),
+    }
+    return TicketText(title, description, fields)
+
+
 def users_bucket(users: int) -> str:
     """Users affected, as a coarse band (the model learns bands, not counts)."""
     if users <= 0:

@@ -12,9 +12,10 @@ from typing import Any
 
 from sevflow.domain.severity import Severity
 from sevflow.domain.triage_policy import TriagePolicy
+from sevflow.domain.triage_record import TriageRecord
 from sevflow.triage.evaluation import as_intake_decides, scores
 from sevflow.triage.examples import Examples, time_split
-from sevflow.triage.features import TicketText
+from sevflow.triage.features import TicketText, intake_ticket
 from sevflow.triage.model import TriageModel
 
 CORRECTION_WEIGHT = 3.0
@@ -28,6 +29,27 @@ class Corrections:
 
     tickets: Sequence[TicketText]
     labels: Sequence[Severity]
+
+    @classmethod
+    def of(cls, records: Sequence[TriageRecord]) -> Corrections:
+        """The corrected records as examples, labelled with the severity people set."""
+        tickets, labels = [], []
+        for r in records:
+            if r.correction is None:
+                continue
+            tickets.append(
+                intake_ticket(
+                    title=r.title,
+                    description=r.description,
+                    service_line=r.service_line,
+                    customer_tier=r.customer_tier,
+                    channel=r.channel,
+                    services=r.services,
+                    users_affected=r.users_affected,
+                )
+            )
+            labels.append(r.correction.severity)
+        return cls(tickets, labels)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from sevflow.adapters.clock import SystemClock
-from sevflow.analytics.mapping import PRESETS, HistoryMapping, chosen_mapping, load_mapping, preset
+from sevflow.analytics.mapping import PRESETS, HistoryMapping, chosen_mapping
 from sevflow.config import Settings
 from sevflow.domain.errors import InvalidInput
 from sevflow.domain.triage_policy import TriagePolicy
@@ -240,25 +240,18 @@ def retrain(
     model_file = _model_file(model_file)
     current = artifact.load(model_file)
     files = history or [Path(f) for f in current.summary.get("training", {}).get("files", [])]
-    if preset_name is None and mapping_file is None:
+    if preset_name is None and mapping_file is None:  # the mapping the model was trained with
         source = current.summary.get("source", {})
-        mapping = preset(source["preset"]) if "preset" in source else load_mapping(Path(source["mapping"]))
-        preset_name, mapping_file = (
-            source.get("preset"),
-            Path(source["mapping"]) if "mapping" in source else None,
-        )
-    else:
-        mapping = chosen_mapping(preset_name, mapping_file)
+        preset_name = source.get("preset")
+        mapping_file = Path(source["mapping"]) if "mapping" in source else None
+    mapping = chosen_mapping(preset_name, mapping_file)
     thresholds, version = _policy(policy_file)
     say = _say(quiet)
     examples = _examples(files, mapping)
     with container() as box:
         now = box.clock.now()
         corrected = triage_service.corrections(box.read_uow_factory(), actor=Actor("cli"))
-    extra = Corrections(
-        [TicketText(r.title, r.description, _fields_of(r)) for r in corrected if r.correction],
-        [r.correction.severity for r in corrected if r.correction],
-    )
+    extra = Corrections.of(corrected)
     say(f"{len(extra.labels)} correction(s) from the database")
     trained = train(
         examples, policy=thresholds, now=now, policy_version=version, corrections=extra, progress=say
@@ -275,16 +268,6 @@ def retrain(
     before = current.summary.get("metrics", {}).get("macro_f1")
     if before is not None:
         out.print(f"previous model {current.id} (kept as {previous}): held-out macro-F1 {before:.3f}")
-
-
-def _fields_of(record: Any) -> dict[str, str]:
-    return {
-        "service_line": record.service_line,
-        "customer_tier": record.customer_tier,
-        "channel": record.channel,
-        "services": ",".join(record.services),
-        "users_affected": str(record.users_affected),
-    }
 
 
 @app.command("report")
